@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA := data
+DEMO_DIR := $(DATA)/demo
+DB := $(DATA)/daperf.duckdb
+# The demo's pseudonymisation key lives outside the repository, like a real deployment's.
+export DAPERF_KEY_FILE ?= $(HOME)/.config/daperf/pseudonymisation.key
+
+.PHONY: run test test-fast test-browser bench demo-db chromium clean help
+
+help:
+	@echo "make run    - set up, generate and load the demo force, serve http://127.0.0.1:8050"
+	@echo "make test   - set up and run every test (unit, HTTP and headless-browser)"
+	@echo "make bench  - load and query timings, printed for the README"
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(DEMO_DIR)/.generated: | $(BIN)/.installed
+	$(BIN)/daperf demo-data $(DEMO_DIR)
+	touch $@
+
+$(DB): $(DEMO_DIR)/.generated
+	$(BIN)/daperf load $(DEMO_DIR) --db $(DB)
+
+demo-db: $(BIN)/.installed $(DB)
+
+run: demo-db
+	$(BIN)/daperf serve --db $(DB) --demo
+
+# Browser tests drive Debian's Chromium; install it when we can (root, apt) and it is missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+test: $(BIN)/.installed chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -n 2 -m "not browser"
+
+test-browser: $(BIN)/.installed chromium
+	$(BIN)/python -m pytest -m browser
+
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(DATA) .pytest_cache

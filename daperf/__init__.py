@@ -1,0 +1,1 @@
+"""Shared plumbing for the domestic abuse performance product: configuration, database access, SQL files."""
