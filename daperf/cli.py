@@ -37,13 +37,20 @@ class Format(str, Enum):
 def demo_data(
     out_dir: Path = typer.Argument(..., help="Folder to write the extracts and reference tables into."),
     seed: int = typer.Option(20231, help="Random seed: the same seed gives the same files."),
-    years: int = typer.Option(3, min=1, max=10, help="Years of data, ending with last month."),
+    years: int = typer.Option(3, min=1, max=10, help="Years of data, ending the day before --end."),
     scale: Scale = typer.Option(Scale.force, help="force: the Essex demo force; national: all 43 forces."),
+    end: Optional[str] = typer.Option(
+        None, "--end", help="YYYY-MM-DD: the data runs up to midnight starting this day (default: today)."
+    ),
 ) -> None:
     """Write a synthetic force's five extracts and reference tables in the contract's CSV format."""
     from etl.demo import generate
 
-    generate(out_dir, seed=seed, years=years, scale=scale.value)
+    try:
+        end_day = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise typer.BadParameter(f"{end!r} is not a date: use YYYY-MM-DD.", param_hint="--end") from None
+    generate(out_dir, seed=seed, years=years, scale=scale.value, end=end_day)
 
 
 @app.command("load")
@@ -91,11 +98,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8050, help="Port to listen on."),
     debug: bool = typer.Option(False, help="Dash debug mode (never in production)."),
+    demo: bool = typer.Option(
+        False, help="Sign every visitor in as the demo user (demo data only; said on every page)."
+    ),
 ) -> None:
     """Serve the dashboard."""
     from app.server import serve as serve_app
 
-    serve_app(db or settings().db_path, host=host, port=port, debug=debug)
+    serve_app(db or settings().db_path, host=host, port=port, debug=debug, demo=demo)
 
 
 @app.command("add-user")

@@ -1,0 +1,338 @@
+"""Building blocks every page uses, and the one home of the URL <-> filter state rule.
+
+Stable API (the operational pages use it too):
+
+Filters in the URL
+- ``FilterState`` (``period_from``, ``period_to``: dates, first and last day of whole months;
+  ``division``, ``csp``, ``metric``: codes or None). ``FilterState.from_query(query)`` reads the query
+  parameters Dash Pages passes to a page's ``layout(**query)`` (``from=YYYY-MM``, ``to=YYYY-MM``,
+  ``division=CODE``, ``csp=CODE``, ``metric=ID``); a missing or malformed period falls back to
+  ``metrics.periods.default_period`` (rolling 12 months ending with the last complete month of the data).
+  ``FilterState.from_values(from_, to, division, csp, metric)`` does the same from control values, and
+  ``state.query_string()`` gives ``?from=...&to=...`` for links.
+- ``filter_bar(page, state, fields=("from", "to", "division", "csp"))``: labelled native selects with
+  ids ``ids.filter_id(page, name)``. The shell copies their values into the URL query string as they
+  change (``history.replaceState``), so a link or bookmark reopens the same view; opening a URL builds
+  the controls from it, and the page's callbacks read the controls:
+  ``filter_inputs(page, fields)`` -> the matching ``Input``s, in the order given.
+
+Content
+- ``page_heading(title, lead)``: the page's single h1 and a lead paragraph.
+- ``chart(figure, summary, filename)``: a ``dcc.Graph`` in a ``<figure>`` whose caption is the text
+  alternative; the modebar stays visible for the PNG download.
+- ``data_table(grid_id, frame, caption, filename)``: a dash-ag-grid table with a "Download CSV" button.
+- ``chart_and_table(tabs_id, figure, summary, frame, caption, filename)``: a chart with a table view tab.
+- ``refusal(message)``, ``no_database()``, ``notice(message)``: what to show instead of data.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping, Sequence
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import MATCH, Input, Output, dcc, html
+
+from app import data, ids
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+DEFAULT_FIELDS = ("from", "to", "division", "csp")
+
+
+def _parse_month(text: str | None) -> date | None:
+    match = _MONTH.match(text or "")
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        return None
+    return date(year, month, 1)
+
+
+def month_end(first_day: date) -> date:
+    return (first_day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def reference_today() -> date:
+    """The "today" that defaults are computed from: the real date, or the day after the data ends when
+    the database is older, so the default period always has data behind it."""
+    today = date.today()
+    months = data.data_months() if data.database_ready() else None
+    if months is not None:
+        today = min(today, months.last_day + timedelta(days=1))
+    return today
+
+
+@dataclass(frozen=True)
+class FilterState:
+    period_from: date
+    period_to: date
+    division: str | None = None
+    csp: str | None = None
+    metric: str | None = None
+
+    @classmethod
+    def default(cls) -> "FilterState":
+        from metrics.periods import default_period
+
+        period_from, period_to = default_period(reference_today())
+        return cls(period_from, period_to)
+
+    @classmethod
+    def from_values(
+        cls,
+        from_month: str | None,
+        to_month: str | None,
+        division: str | None = None,
+        csp: str | None = None,
+        metric: str | None = None,
+    ) -> "FilterState":
+        default = cls.default()
+        start = _parse_month(from_month) or default.period_from
+        end_first = _parse_month(to_month)
+        end = month_end(end_first) if end_first else default.period_to
+        if start > end:  # a reversed range is read as the same months the other way round
+            start, end = end.replace(day=1), month_end(start)
+        return cls(start, end, division or None, csp or None, metric or None)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> "FilterState":
+        def text(key: str) -> str | None:
+            value = query.get(key)
+            if isinstance(value, (list, tuple)):
+                value = value[0] if value else None
+            return str(value) if value not in (None, "") else None
+
+        return cls.from_values(text("from"), text("to"), text("division"), text("csp"), text("metric"))
+
+    def with_(self, **changes: Any) -> "FilterState":
+        return replace(self, **changes)
+
+    def query_params(self) -> dict[str, str]:
+        params = {"from": _month_key(self.period_from), "to": _month_key(self.period_to)}
+        for key in ("division", "csp", "metric"):
+            value = getattr(self, key)
+            if value:
+                params[key] = value
+        return params
+
+    def query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        return "?" + urlencode(self.query_params())
+
+    @property
+    def months(self) -> int:
+        return (self.period_to.year - self.period_from.year) * 12 + self.period_to.month - self.period_from.month + 1
+
+    def describe_period(self) -> str:
+        return f"{self.period_from:%B %Y} to {self.period_to:%B %Y}"
+
+
+def dom_id(component_id: str | dict) -> str:
+    """The id attribute Dash writes into the page for a component id (pattern-matching ids included),
+    for ``<label for=...>``."""
+    if isinstance(component_id, str):
+        return component_id
+    parts = [f"{json.dumps(k)}:{json.dumps(component_id[k])}" for k in sorted(component_id)]
+    return "{" + ",".join(parts) + "}"
+
+
+def _month_options(state: FilterState) -> list[dict[str, str]]:
+    months = data.data_months() if data.database_ready() else None
+    first = min(state.period_from, months.first_month if months else state.period_from)
+    last = max(state.period_to.replace(day=1), months.last_month if months else state.period_to)
+    options = []
+    cursor = first
+    while cursor <= last:
+        options.append({"label": f"{cursor:%b %Y}", "value": _month_key(cursor)})
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return options
+
+
+def _select(page: str, name: str, label: str, options: list[dict], value: str | None) -> dbc.Col:
+    control_id = ids.filter_id(page, name)
+    return dbc.Col(
+        [
+            dbc.Label(label, html_for=dom_id(control_id), className="fw-semibold"),
+            dbc.Select(id=control_id, options=options, value=value or ""),
+        ],
+        xs=12,
+        sm=6,
+        lg=3,
+        className="mb-2",
+    )
+
+
+def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FIELDS) -> html.Form:
+    """Labelled filter controls for ``page``; only the ``fields`` asked for."""
+    month_options = _month_options(state) if ("from" in fields or "to" in fields) else []
+    columns = []
+    if "from" in fields:
+        columns.append(_select(page, "from", "From (month)", month_options, _month_key(state.period_from)))
+    if "to" in fields:
+        columns.append(_select(page, "to", "To (month, inclusive)", month_options, _month_key(state.period_to)))
+    if "division" in fields:
+        options = [{"label": "All divisions", "value": ""}] + [
+            {"label": row.division_name, "value": row.division_code}
+            for row in data.divisions().itertuples()
+        ]
+        columns.append(_select(page, "division", "Division", options, state.division))
+    if "csp" in fields:
+        frame = data.csps(state.division if "division" in fields else None)
+        options = [{"label": "Choose a partnership", "value": ""}] + [
+            {"label": row.csp_name, "value": row.csp_code} for row in frame.itertuples()
+        ]
+        columns.append(_select(page, "csp", "Community safety partnership", options, state.csp))
+    return html.Form(
+        dbc.Row(columns, className="g-3 align-items-end"),
+        role="search",
+        **{"aria-label": "Filters"},
+        className="filters border rounded p-3 mb-4 bg-light",
+    )
+
+
+def filter_inputs(page: str, fields: Iterable[str] = DEFAULT_FIELDS) -> list[Input]:
+    return [Input(ids.filter_id(page, name), "value") for name in fields]
+
+
+def page_heading(title: str, lead: str | None = None) -> html.Div:
+    children: list[Any] = [html.H1(title, className="h2 mb-2")]
+    if lead:
+        children.append(html.P(lead, className="lead fs-6 text-body-secondary"))
+    return html.Div(children, className="mb-3")
+
+
+GRAPH_CONFIG_BASE = {
+    "displayModeBar": True,
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def graph_config(filename: str) -> dict:
+    return {**GRAPH_CONFIG_BASE, "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+
+
+def chart(figure: Any, summary: str, filename: str, graph_id: str | dict | None = None) -> html.Figure:
+    """A chart whose text alternative is its caption (read by screen readers, shown to everyone)."""
+    graph_kwargs = {"id": graph_id} if graph_id is not None else {}
+    return html.Figure(
+        [
+            dcc.Graph(figure=figure, config=graph_config(filename), **graph_kwargs),
+            html.Figcaption(summary, className="small text-body-secondary"),
+        ],
+        className="chart mb-2",
+    )
+
+
+def _column_defs(frame: pd.DataFrame) -> list[dict]:
+    defs = []
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        defs.append(
+            {
+                "field": str(column),
+                "headerName": str(column),
+                "type": "rightAligned" if numeric else None,
+            }
+        )
+    return [{k: v for k, v in d.items() if v is not None} for d in defs]
+
+
+def data_table(grid_id: str, frame: pd.DataFrame, caption: str, filename: str, page_size: int | None = None) -> html.Div:
+    """A table with a CSV download of exactly what it shows (every page of it when ``page_size`` splits a
+    long list into pages)."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    paging = {"pagination": True, "paginationPageSize": page_size, "paginationPageSizeSelector": False} if page_size else {}
+    return html.Div(
+        [
+            html.P(caption, className="small fw-semibold mb-1", id=f"{grid_id}-caption"),
+            dag.AgGrid(
+                id={"type": "grid", "grid": grid_id},
+                rowData=records,
+                columnDefs=_column_defs(frame),
+                defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
+                columnSize="responsiveSizeToFit",
+                dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "suppressColumnVirtualisation": True,
+                                **paging},
+                csvExportParams={"fileName": f"{filename}.csv"},
+                style={"height": None},
+                className="ag-theme-alpine",
+            ),
+            dbc.Button(
+                "Download CSV",
+                id={"type": "grid-csv", "grid": grid_id},
+                color="secondary",
+                outline=True,
+                size="sm",
+                className="mt-2",
+            ),
+        ],
+        className="data-table mb-3",
+    )
+
+
+def register_callbacks(app) -> None:
+    """Callbacks the building blocks need, registered on the app (``create_app`` calls this)."""
+    app.clientside_callback(
+        # The grid already holds what the user was allowed to see; exporting it queries nothing new.
+        "function (n) { return Boolean(n); }",
+        Output({"type": "grid", "grid": MATCH}, "exportDataAsCsv"),
+        Input({"type": "grid-csv", "grid": MATCH}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+
+def chart_and_table(
+    tabs_id: str, figure: Any, summary: str, frame: pd.DataFrame, caption: str, filename: str
+) -> dbc.Tabs:
+    """A chart with a table view of the same numbers, as two tabs."""
+    return dbc.Tabs(
+        [
+            dbc.Tab(chart(figure, summary, filename), label="Chart", tab_id="chart"),
+            dbc.Tab(data_table(tabs_id, frame, caption, filename), label="Table", tab_id="table"),
+        ],
+        id=tabs_id,
+        active_tab="chart",
+        className="mb-2",
+    )
+
+
+def refusal(message: str) -> dbc.Alert:
+    return dbc.Alert(
+        [html.Strong("Not available to you. "), message], color="warning", role="alert", className="mt-3"
+    )
+
+
+def notice(message: str) -> dbc.Alert:
+    return dbc.Alert(message, color="info", className="mt-3")
+
+
+def no_database() -> dbc.Alert:
+    return dbc.Alert(
+        [
+            html.H2("No data loaded yet", className="h4"),
+            html.P(
+                [
+                    "The dashboard has no database to read. Load a batch of extracts with ",
+                    html.Code("daperf load <folder> --db <file>"),
+                    " (or run ",
+                    html.Code("make run"),
+                    " for the demo force), then reload this page.",
+                ]
+            ),
+        ],
+        color="info",
+        role="status",
+        className="mt-3",
+    )

@@ -1,0 +1,167 @@
+"""The dashboard's access to the database: one read-only DuckDB connection per process, and a cache.
+
+Stable API (every page uses it):
+
+- ``configure(db_path)``: called once by ``app.server.create_app``.
+- ``db_path() -> Path``; ``database_ready() -> bool`` (the file exists and holds incidents).
+- ``connection() -> duckdb.DuckDBPyConnection``: a cursor for the calling thread on the shared read-only
+  connection. Loads rename a new file into place (``daperf.db.atomic_write``), so the connection is
+  reopened whenever the file's inode, size or modification time changes.
+- ``db_version() -> tuple | None``: that identity of the file (None when there is no file). Part of every
+  cache key, so a new load is never answered from an old cache.
+- ``@cached``: decorator for functions of hashable arguments (pass tuples, not lists) that query the
+  database; results are kept per database version. Returned DataFrames are copies, safe to modify.
+- ``divisions()``, ``csps(division_code=None)``, ``data_months()``, ``force_unit()``: the lists the
+  filters need and the force's own unit code (``metrics.compute.monthly`` wants it at force level).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import duckdb
+import pandas as pd
+
+from daperf.db import connect_readonly
+from daperf.sqlfiles import sql
+
+_state_lock = threading.Lock()
+_db_path: Path | None = None
+_connection: duckdb.DuckDBPyConnection | None = None
+_connection_version: tuple | None = None
+_thread = threading.local()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NoDatabase(RuntimeError):
+    """No database has been loaded yet at the configured path."""
+
+
+def configure(path: str | os.PathLike) -> None:
+    global _db_path, _connection, _connection_version
+    with _state_lock:
+        _db_path = Path(path)
+        _connection = None
+        _connection_version = None
+    _cache_clear_all()
+
+
+def db_path() -> Path:
+    if _db_path is None:
+        raise RuntimeError("app.data.configure(db_path) has not been called (create_app does it)")
+    return _db_path
+
+
+def db_version() -> tuple | None:
+    try:
+        st = os.stat(db_path())
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A per-thread cursor on the process's read-only connection to the current file."""
+    global _connection, _connection_version
+    version = db_version()
+    if version is None:
+        raise NoDatabase(f"No database at {db_path()}: run `daperf load` first.")
+    with _state_lock:
+        if _connection is None or _connection_version != version:
+            # The old connection is not closed here: another thread may still be reading through a
+            # cursor on it; it goes when the last cursor does.
+            _connection = connect_readonly(db_path())
+            _connection_version = version
+        base, base_version = _connection, _connection_version
+    cursor = getattr(_thread, "cursor", None)
+    if cursor is None or getattr(_thread, "version", None) != base_version:
+        cursor = base.cursor()
+        _thread.cursor, _thread.version = cursor, base_version
+    return cursor
+
+
+_cached_functions: list[Any] = []
+
+
+def cached(fn: F) -> F:
+    """Memoise ``fn(*args, **kwargs)`` per database version (arguments must be hashable)."""
+
+    @functools.lru_cache(maxsize=512)
+    def by_version(version: tuple | None, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = by_version(db_version(), *args, **kwargs)
+        return result.copy() if isinstance(result, (pd.DataFrame, pd.Series)) else result
+
+    wrapper.cache_clear = by_version.cache_clear  # type: ignore[attr-defined]
+    _cached_functions.append(by_version)
+    return wrapper  # type: ignore[return-value]
+
+
+def _cache_clear_all() -> None:
+    for fn in _cached_functions:
+        fn.cache_clear()
+
+
+def database_ready() -> bool:
+    """True when there is a database with at least one incident to show."""
+    if db_version() is None:
+        return False
+    try:
+        return data_months() is not None
+    except duckdb.Error:
+        return False
+
+
+@cached
+def divisions() -> pd.DataFrame:
+    """``division_code, division_name``, by name."""
+    return connection().execute(sql("app/divisions")).df()
+
+
+@cached
+def _all_csps() -> pd.DataFrame:
+    return connection().execute(sql("app/csps")).df()
+
+
+def csps(division_code: str | None = None) -> pd.DataFrame:
+    """``csp_code, csp_name, division_code, division_name, population, population_16plus,
+    population_female_16plus``, by name; only the division's when a division is given."""
+    frame = _all_csps()
+    if division_code:
+        frame = frame[frame["division_code"] == division_code].reset_index(drop=True)
+    return frame
+
+
+@dataclass(frozen=True)
+class DataMonths:
+    first_month: date
+    last_month: date
+    last_day: date
+
+
+@cached
+def data_months() -> DataMonths | None:
+    """The first and last month with incidents (None when there are none)."""
+    row = connection().execute(sql("app/data_months")).fetchone()
+    if row is None or row[0] is None:
+        return None
+    first, last, last_day = (pd.Timestamp(v).date() for v in row)
+    return DataMonths(first, last, last_day)
+
+
+@cached
+def force_unit() -> tuple[str, str]:
+    """The force's unit code and name as the metrics layer reports them at force level."""
+    from metrics.compute import level_units
+
+    row = level_units(connection(), "force").iloc[0]
+    return str(row["unit_code"]), str(row["unit_name"])

@@ -1,0 +1,65 @@
+"""/ — Force overview: the nine routine-monitoring indicators as tiles, and a measure's detail view."""
+from __future__ import annotations
+
+import dash
+from dash import Output, callback, html
+
+from app import components, data, ids, tiles, views
+from app.auth.policy import Forbidden
+from app.components import FilterState
+from metrics.registry import METRICS
+
+PAGE = "overview"
+PATH = "/"
+TILES = ids.page_id(PAGE, "tiles")
+DETAIL = ids.page_id(PAGE, "detail")
+FIELDS = ("from", "to")
+
+dash.register_page(__name__, path=PATH, name="Force overview", order=0,
+                   title="Force overview – Domestic abuse performance")
+
+
+def _tiles(state: FilterState):
+    try:
+        _, suppressed = views.authorise("force", None)
+    except Forbidden as exc:
+        return components.refusal(str(exc))
+    return tiles.tiles_grid(PAGE, PATH, state, "force", None, suppressed=suppressed)
+
+
+def _detail(state: FilterState):
+    try:
+        _, suppressed = views.authorise("force", None)
+    except Forbidden as exc:
+        return components.refusal(str(exc))
+    return tiles.metric_detail(PAGE, PATH, state, "force", None, suppressed=suppressed)
+
+
+def layout(**query):
+    heading = components.page_heading(
+        "Force overview", "The nine routine-monitoring indicators for the whole force, for the chief officer team.")
+    if not data.database_ready():
+        return html.Div([heading, components.no_database()])
+    state = FilterState.from_query(query)
+    if state.metric not in METRICS:
+        state = state.with_(metric=None)
+    parts = [heading, components.filter_bar(PAGE, state, FIELDS)]
+    if state.metric:
+        parts += [tiles.metric_chooser(PAGE, state.metric), html.Div(_detail(state), id=DETAIL)]
+    else:
+        parts.append(html.Div(_tiles(state), id=TILES))
+    return html.Div(parts)
+
+
+@callback(Output(TILES, "children"), *components.filter_inputs(PAGE, FIELDS), prevent_initial_call=True)
+def update_tiles(period_from: str, period_to: str):
+    return _tiles(FilterState.from_values(period_from, period_to))
+
+
+@callback(Output(DETAIL, "children"), *components.filter_inputs(PAGE, FIELDS + ("metric",)),
+          prevent_initial_call=True)
+def update_detail(period_from: str, period_to: str, metric_id: str):
+    state = FilterState.from_values(period_from, period_to, metric=metric_id)
+    if state.metric not in METRICS:
+        return components.notice("Choose a measure from the list.")
+    return _detail(state)

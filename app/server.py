@@ -1,0 +1,196 @@
+"""The dashboard's shell: the Dash app, its pages and the frame around them.
+
+Stable API:
+
+- ``create_app(db_path, *, demo=False) -> dash.Dash``: Dash Pages from ``app/pages`` (each page module
+  calls ``dash.register_page``), Bootstrap served from ``app/assets`` (no CDN: forces run offline), and
+  sign-in installed by ``app.auth.signin.install_auth(server, demo=demo)``.
+  The shell is: a skip link, a header with the product name (and, in demo mode, a banner saying the data
+  are synthetic and who is signed in), a nav to every registered page in ``order``, the main landmark
+  holding the page, a footer.
+- ``serve(db_path, host="127.0.0.1", port=8050, debug=False, demo=False)``: run it (``daperf serve``).
+- ``NAV_ORDER``: the order pages appear in the nav (pages register ``order=`` to match; unknown last).
+
+Filters live in the URL. A page builds its filter controls from the query string (Dash Pages passes it
+to ``layout(**query)``, see ``app.components.FilterState``); one clientside callback here writes every
+filter control's value back into the query string as it changes, with ``history.replaceState`` so the page
+is not rebuilt and keyboard focus stays on the control.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, dcc, html
+from dash import _callback as dash_callback_registry
+
+from app import data, ids
+
+PRODUCT_NAME = "Domestic abuse performance"
+APP_DIR = Path(__file__).resolve().parent
+PAGES_DIR = APP_DIR / "pages"
+ASSETS_DIR = APP_DIR / "assets"
+
+_URL_SYNC_JS = """
+function (values) {
+    const ctx = window.dash_clientside.callback_context;
+    const items = (ctx.inputs_list && ctx.inputs_list[0]) || [];
+    if (!items.length) { return window.dash_clientside.no_update; }
+    const params = new URLSearchParams(window.location.search);
+    for (const item of items) {
+        const value = item.value;
+        if (value === null || value === undefined || value === "") { params.delete(item.id.name); }
+        else { params.set(item.id.name, value); }
+    }
+    const text = params.toString();
+    const search = text ? "?" + text : "";
+    if (search !== window.location.search) {
+        window.history.replaceState(window.history.state, "",
+            window.location.pathname + search + window.location.hash);
+    }
+    return search;
+}
+"""
+
+
+# Dash's default page, with the document language declared (WCAG 3.1.1).
+_INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+
+
+def _install_auth(server, demo: bool) -> None:
+    try:
+        signin = importlib.import_module("app.auth.signin")
+    except ModuleNotFoundError as exc:
+        if exc.name != "app.auth.signin":
+            raise
+        # The sign-in layer is another part of the product; without it nobody is signed in and every
+        # data callback refuses (current_principal raises Forbidden), which is the safe failure.
+        return
+    signin.install_auth(server, demo=demo)
+
+
+def _nav_links() -> list:
+    pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") is None, p.get("order") or 0, p["path"]))
+    return [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in pages
+        if page["path"] != "/404" and not page.get("hide_from_nav")
+    ]
+
+
+def _shell(demo: bool) -> html.Div:
+    header_children = [
+        dbc.Container(
+            [
+                html.A(PRODUCT_NAME, href="/", className="navbar-brand fw-bold text-white"),
+                dbc.Nav(_nav_links(), id=ids.SHELL_NAV, navbar=True, className="flex-wrap"),
+            ],
+            fluid=True,
+            className="d-flex flex-wrap align-items-center gap-2",
+        )
+    ]
+    banner = []
+    if demo:
+        banner = [
+            html.Div(
+                dbc.Container(
+                    [
+                        html.Strong("Demo data — signed in as demo user. "),
+                        "Every record here is synthetic; no real person's data is shown.",
+                    ],
+                    fluid=True,
+                ),
+                id=ids.SHELL_DEMO_BANNER,
+                className="demo-banner py-2",
+                role="note",
+            )
+        ]
+    return html.Div(
+        [
+            html.A("Skip to main content", href=f"#{ids.SHELL_MAIN}", id=ids.SHELL_SKIP_LINK,
+                   className="visually-hidden-focusable skip-link"),
+            html.Header(
+                html.Nav(header_children, className="navbar navbar-expand navbar-dark site-nav",
+                         **{"aria-label": "Main"}),
+                id=ids.SHELL_HEADER,
+            ),
+            *banner,
+            html.Main(
+                dbc.Container(dash.page_container, fluid="xxl", className="py-3"),
+                id=ids.SHELL_MAIN,
+                tabIndex="-1",
+            ),
+            html.Footer(
+                dbc.Container(
+                    [
+                        "Figures follow the product's metric registry: see ",
+                        html.A("Definitions", href="/definitions"),
+                        ". Small numbers are suppressed in partnership views (counts 1–4 as <5).",
+                    ],
+                    fluid=True,
+                ),
+                id=ids.SHELL_FOOTER,
+                className="site-footer py-3 mt-4 small",
+            ),
+            dcc.Store(id=ids.SHELL_URL_SYNC),
+        ]
+    )
+
+
+def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
+    data.configure(db_path)
+    # Callbacks registered by a previous app in this process that never served a request would be
+    # picked up twice; the pages re-register theirs when they are imported below.
+    dash_callback_registry.GLOBAL_CALLBACK_LIST.clear()
+    dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        suppress_callback_exceptions=True,
+        title=PRODUCT_NAME,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = _INDEX_STRING
+    app.layout = _shell(demo)
+    app.clientside_callback(
+        _URL_SYNC_JS,
+        Output(ids.SHELL_URL_SYNC, "data"),
+        Input({"type": ids.FILTER_TYPE, "page": ALL, "name": ALL}, "value"),
+    )
+    from app import components, tiles
+
+    components.register_callbacks(app)
+    tiles.register_callbacks(app)
+    _install_auth(app.server, demo)
+    return app
+
+
+def serve(
+    db_path: str | os.PathLike,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    debug: bool = False,
+    demo: bool = False,
+) -> None:
+    app = create_app(db_path, demo=demo)
+    app.run(host=host, port=port, debug=debug)

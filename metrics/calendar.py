@@ -1,0 +1,31 @@
+"""Which days a statutory clock does not count: Sundays and England and Wales bank holidays.
+
+A DVPN's order must be heard within 48 hours of service, "excluding Sundays and bank holidays" (Crime and
+Security Act 2010 s.27). This module says which days are excluded; the hour arithmetic (elapsed hours
+minus the hours that fall on excluded days) lives once, in ``sql/metrics/protective_orders.sql``, which
+receives these days as the bound parameter ``$non_counting_days``.
+
+Bank holidays are England's (``holidays`` subdivision ENG), which includes Good Friday and Christmas Day;
+Wales has the same days, so they serve the forces of both nations.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import holidays
+
+SUNDAY = 6  # date.weekday()
+
+
+def bank_holidays(first: date, last: date) -> list[date]:
+    """England and Wales bank holidays from ``first`` to ``last`` inclusive."""
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, last.year + 1))
+    return sorted(day for day in calendar if first <= day <= last)
+
+
+def non_counting_days(first: date, last: date) -> list[date]:
+    """Sundays and bank holidays from ``first`` to ``last`` inclusive, in order, each once."""
+    sundays = {first + timedelta(days=offset)
+               for offset in range((last - first).days + 1)
+               if (first + timedelta(days=offset)).weekday() == SUNDAY}
+    return sorted(sundays | set(bank_holidays(first, last)))

@@ -1,0 +1,171 @@
+"""The victim profile beside the resident population: the APP's equality and diversity measure.
+
+``victim_profile(con, level, unit_code, period_from, period_to)`` counts the distinct victims of
+incidents reported in the period at the unit (``sql/profile/victim_profile.sql``) by ethnicity (ONS
+5+1), sex, age band and disability, and gives each category's share among the victims whose attribute is
+known, with a 95% Wilson interval.
+
+For ethnicity it sets that share beside the resident population's (2011 Census usual residents of the
+unit's CSPs, ``etl.geography.resident_ethnicity_by_csp``) and gives the representation ratio: victims'
+share ÷ residents' share (1 = represented as in the population, 2 = twice as often). The ratio's interval
+is the Wilson interval of the victims' share divided by the residents' share: the census is a near-complete
+count of millions, so its own sampling error is negligible beside the victims'. Caveat, said on the page:
+the census counts residents of every age, victims are mostly adults, and the 2011 profile is older than
+the victims' — a ratio near 1 is "no clear difference", not a finding of fairness.
+
+The frame is in the export format (so ``metrics.suppression.suppress`` applies): a headline row
+(``breakdown`` null: all distinct victims, a count) and one row per attribute (``breakdown``: victim_ethnicity, victim_sex, age_band, victim_disability) and category
+(``breakdown_value``) with ``numerator`` = victims in the category, ``denominator`` = victims whose
+attribute is known (for the ``not_known`` row: all victims, so its value is the share unrecorded),
+``value`` = the share, ``ci_low``/``ci_high``; plus ``population``, ``population_share``,
+``representation_ratio``, ``ratio_ci_low``, ``ratio_ci_high`` (ethnicity rows only).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from daperf.sqlfiles import sql
+from etl.geography import ETHNIC_GROUPS, resident_ethnicity_by_csp
+from metrics.compute import prepare
+from metrics.stats import wilson_interval
+from metrics.suppression import REASON_SECONDARY, SECONDARY_MARK, SMALL_COUNT_MARK, suppress
+
+METRIC_ID = "victim_profile"
+NOT_KNOWN = "not_known"
+# Every category of each attribute, in display order; a category with no victims is shown as 0.
+# Attribute names and age bands are the incident breakdowns' (``age_band`` in sql/marts/facts.sql).
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "victim_ethnicity": (*ETHNIC_GROUPS, NOT_KNOWN),
+    "victim_sex": ("female", "male", "other", NOT_KNOWN),
+    "age_band": ("under_16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+", NOT_KNOWN),
+    "victim_disability": ("yes", "no", NOT_KNOWN),
+}
+# Columns computed from a share: withheld whenever the share is.
+RATIO_COLUMNS = ("representation_ratio", "ratio_ci_low", "ratio_ci_high")
+
+
+def resident_ethnicity(con: duckdb.DuckDBPyConnection, level: str, unit_code: str | None) -> pd.Series:
+    """2011 Census usual residents of the unit's CSPs by ethnic group (index ``ETHNIC_GROUPS``).
+
+    All NaN when none of the unit's CSPs is in the census lookup (e.g. a test fixture's made-up codes).
+    """
+    prepare(con)
+    csp_codes = con.execute(sql("profile/unit_csps"), {"level": level, "unit_code": unit_code}).df()["csp_code"]
+    census = resident_ethnicity_by_csp()
+    rows = census[census["csp_code"].isin(set(csp_codes))]
+    if rows.empty:
+        return pd.Series(np.nan, index=list(ETHNIC_GROUPS), dtype=float)
+    return rows[list(ETHNIC_GROUPS)].sum().astype(float)
+
+
+def victim_profile(
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    unit_code: str | None,
+    period_from: date,
+    period_to: date,
+    *,
+    suppress_small_numbers: bool = False,
+) -> pd.DataFrame:
+    """Victims by ethnicity, sex, age band and disability beside the resident population (see module doc).
+
+    With ``suppress_small_numbers`` (partnership and scrutiny audiences) the frame goes through
+    ``suppress`` and ``protect_unknown_counts``.
+    """
+    if level not in ("force", "division", "csp"):
+        raise ValueError(f"level must be force, division or csp; got {level!r}")
+    prepare(con)
+    counted = con.execute(
+        sql("profile/victim_profile"),
+        {"level": level, "unit_code": unit_code, "period_from": period_from, "period_to": period_to},
+    ).df()
+    counts = {(a, c): int(v) for a, c, v in counted[["attribute", "category", "victims"]].itertuples(index=False)}
+    total_victims = sum(v for (a, _), v in counts.items() if a == "victim_ethnicity")
+
+    residents = resident_ethnicity(con, level, unit_code)
+    resident_total = residents.sum(min_count=1)
+
+    rows = [
+        {
+            "breakdown": None,
+            "breakdown_value": None,
+            "numerator": total_victims,
+            "denominator": np.nan,
+            "value": float(total_victims),
+        }
+    ]
+    for attribute, expected in CATEGORIES.items():
+        # A code outside the contract's list (should the loader ever let one through) is shown, not lost.
+        extra = sorted(c for a, c in counts if a == attribute and c not in expected)
+        categories = (*expected[:-1], *extra, NOT_KNOWN)
+        known = sum(counts.get((attribute, c), 0) for c in categories if c != NOT_KNOWN)
+        for category in categories:
+            victims = counts.get((attribute, category), 0)
+            base = total_victims if category == NOT_KNOWN else known
+            row = {
+                "breakdown": attribute,
+                "breakdown_value": category,
+                "numerator": victims,
+                "denominator": float(base),
+                "value": victims / base if base else np.nan,
+            }
+            if attribute == "victim_ethnicity" and category != NOT_KNOWN:
+                row["population"] = residents[category]
+                row["population_share"] = residents[category] / resident_total if resident_total else np.nan
+            rows.append(row)
+
+    profile = pd.DataFrame(rows)
+    profile.insert(0, "metric_id", METRIC_ID)
+    profile.insert(1, "level", level)
+    profile.insert(2, "unit_code", unit_code)
+    profile.insert(3, "period_from", period_from)
+    profile.insert(4, "period_to", period_to)
+    is_share = profile["breakdown"].notna()
+    low, high = wilson_interval(
+        profile["numerator"].where(is_share), profile["denominator"].where(is_share)
+    )
+    profile["ci_low"], profile["ci_high"] = low, high
+    population_share = pd.to_numeric(profile["population_share"], errors="coerce")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        profile["representation_ratio"] = profile["value"].where(is_share) / population_share
+        profile["ratio_ci_low"] = profile["ci_low"] / population_share
+        profile["ratio_ci_high"] = profile["ci_high"] / population_share
+    profile["population"] = pd.to_numeric(profile["population"], errors="coerce")
+    profile["population_share"] = population_share
+    if suppress_small_numbers:
+        return protect_unknown_counts(suppress(profile, also_withhold=RATIO_COLUMNS))
+    return profile
+
+
+def protect_unknown_counts(suppressed: pd.DataFrame) -> pd.DataFrame:
+    """Close the one gap ``suppress`` cannot see in a profile: all victims − known = not known.
+
+    The known rows' denominator is the number of victims whose attribute is known, and the headline shows
+    all victims, so a hidden ``not_known`` count would be their difference. When an attribute's
+    ``not_known`` count is hidden, its known rows' denominator is hidden too, and with it their shares and
+    ratios (a share and its numerator would give the denominator back).
+    """
+    out = suppressed.copy()
+    hidden_marks = {SMALL_COUNT_MARK, SECONDARY_MARK}
+    for attribute in CATEGORIES:
+        unknown = out[(out["breakdown"] == attribute) & (out["breakdown_value"] == NOT_KNOWN)]
+        if unknown.empty or unknown["numerator"].iloc[0] not in hidden_marks:
+            continue
+        known_rows = (out["breakdown"] == attribute) & (out["breakdown_value"] != NOT_KNOWN)
+        reveal = known_rows & ~out["denominator"].isin(list(hidden_marks))
+        if not reveal.any():
+            continue
+        out.loc[reveal, "denominator"] = SECONDARY_MARK
+        out.loc[reveal, "value"] = None
+        for col in ("ci_low", "ci_high", *RATIO_COLUMNS):
+            out.loc[reveal, col] = np.nan
+        out.loc[reveal, "suppressed"] = True
+        out.loc[reveal, "suppressed_reason"] = [
+            REASON_SECONDARY if not r else (r if REASON_SECONDARY in r else f"{r}; {REASON_SECONDARY}")
+            for r in out.loc[reveal, "suppressed_reason"]
+        ]
+    return out

@@ -1,0 +1,228 @@
+"""Small-number suppression for partnership and scrutiny audiences, and every export meant for them.
+
+The rules (metric catalogue, "Showing numbers honestly"), applied to the export format (``metric_id,
+level, unit_code, period_from, period_to, breakdown, breakdown_value, numerator, denominator, value``,
+optionally ``ci_low, ci_high``):
+
+1. **Small counts.** A count from 1 to 4 — a count row's numerator and value, or a numerator or
+   denominator of a rate or proportion — is shown as ``"<5"``. Zero is shown: it identifies nobody.
+2. **Small bases.** A rate or proportion whose denominator is under 10 is not shown (value and interval
+   withheld): it says too little to be worth the risk.
+3. **No back door through a rate.** When a rate's numerator or denominator is hidden, its value and
+   interval are withheld too, because value × denominator (or numerator ÷ value) would give the hidden
+   number back. So a proportion is shown only when its numerator is 0 or at least 5 and its
+   denominator is at least 10.
+4. **Secondary suppression.** Cells that add up to a shown total must not let the total reveal a
+   hidden cell. The groups are (a) a metric's breakdown rows (one breakdown, e.g. ``victim_sex``) under
+   its headline row for the same unit and period, and (b) the division rows, and separately the CSP rows,
+   under the force row for the same metric, breakdown value and period, when the frame holds both. The
+   numerators are checked, and the denominators where the total has one. If exactly one cell of a group
+   (its total included) is hidden, the smallest other shown non-zero cell is hidden too (a hidden zero
+   would not protect a hidden 1) — a zero only when nothing else is left, then the total — and this is
+   repeated over all groups until none has exactly one hidden cell. A cell hidden this way shows
+   ``"[c]"`` (the Government Statistical Service's "confidential" mark), not ``"<5"``, because its true
+   value may well be 5 or more. Groups are treated as additive even where they are not quite (records a
+   force cannot place count at force level only): that can only hide more, never less.
+
+Not done, and why: the complement of a proportion (``denominator − numerator``, e.g. 48 of 50 leaves 2)
+is not a cell of the export, so it is not suppressed — the catalogue's rule is about counts shown.
+
+``suppress`` returns a copy with ``suppressed`` (True when anything in the row is hidden or withheld)
+and ``suppressed_reason``; it never mutates its input. ``suppress_value`` does the same for one number on
+a tile.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+SMALL_COUNT_MARK = "<5"
+SECONDARY_MARK = "[c]"
+SMALL_COUNT_LIMIT = 5  # counts above 0 and below this are hidden
+MIN_DENOMINATOR = 10  # rates on fewer cases than this are not shown
+
+REASON_SMALL_COUNT = "count under 5"
+REASON_SMALL_NUMERATOR = "numerator under 5"
+REASON_SMALL_DENOMINATOR = "denominator under 10"
+REASON_SECONDARY = "protects a hidden cell in the same total"
+
+_INTERVAL_COLUMNS = ("ci_low", "ci_high")
+_KEY_COLUMNS = ("metric_id", "level", "unit_code", "period_from", "period_to", "breakdown", "breakdown_value")
+_LOWER_LEVELS = ("division", "csp")
+_NULL_KEY = "\x00null"
+
+
+def _is_small(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & (x > 0) & (x < SMALL_COUNT_LIMIT)
+
+
+def suppress_value(count):
+    """One count for a tile: ``"<5"`` for 1 to 4, otherwise the count unchanged (None/NaN pass through)."""
+    if count is None or count is pd.NA:
+        return count
+    if isinstance(count, (int, float, np.integer, np.floating)) and not isinstance(count, bool):
+        if np.isfinite(count) and 0 < count < SMALL_COUNT_LIMIT:
+            return SMALL_COUNT_MARK
+    return count
+
+
+def _numeric(df: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in df.columns:
+        return np.full(len(df), np.nan)
+    return np.asarray(pd.to_numeric(df[column], errors="coerce"), dtype=float)
+
+
+def _key(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The grouping columns as strings (a missing column read as all-null, every null as one value)."""
+    out = pd.DataFrame(index=range(len(df)))
+    for col in columns:
+        if col in df.columns:
+            values = df[col].reset_index(drop=True)
+            out[col] = values.astype(str).where(values.notna(), _NULL_KEY).astype(object)
+        else:
+            out[col] = _NULL_KEY
+    return out
+
+
+def _additive_groups(df: pd.DataFrame) -> list[tuple[list[int], int]]:
+    """(member row positions, total row position) for every group of rows that add up to a total."""
+    groups: list[tuple[list[int], int]] = []
+    if len(df) == 0 or "metric_id" not in df.columns:
+        return groups
+    keys = _key(df, _KEY_COLUMNS)
+    headline = (keys["breakdown"] == _NULL_KEY).to_numpy()
+
+    def first_row_by(mask: np.ndarray, cols: list[str]) -> dict[tuple, int]:
+        rows = keys[mask]
+        return {tuple(k): int(i) for k, i in zip(rows[cols].itertuples(index=False), rows.index)}
+
+    def rows_by(mask: np.ndarray, cols: list[str]) -> dict[tuple, np.ndarray]:
+        rows = keys[mask]
+        if rows.empty:
+            return {}
+        return {k if isinstance(k, tuple) else (k,): rows.index[pos].to_numpy()
+                for k, pos in rows.groupby(cols, sort=False).indices.items()}
+
+    # (a) breakdown rows under the headline row of the same metric, level, unit and period.
+    unit_cols = ["metric_id", "level", "unit_code", "period_from", "period_to"]
+    totals = first_row_by(headline, unit_cols)
+    for key, members in rows_by(~headline, [*unit_cols, "breakdown"]).items():
+        total = totals.get(key[:-1])
+        if total is not None:
+            groups.append(([int(m) for m in members], total))
+
+    # (b) division rows, and CSP rows, under the force row with the same metric, breakdown and period.
+    cross_cols = ["metric_id", "period_from", "period_to", "breakdown", "breakdown_value"]
+    force_totals = first_row_by((keys["level"] == "force").to_numpy(), cross_cols)
+    lower = keys["level"].isin(_LOWER_LEVELS).to_numpy()
+    for key, members in rows_by(lower, ["level", *cross_cols]).items():
+        total = force_totals.get(key[1:])
+        if total is not None:
+            groups.append(([int(m) for m in members], total))
+    return groups
+
+
+def _secondary(values: np.ndarray, hidden: np.ndarray, groups: Iterable[tuple[list[int], int]]) -> np.ndarray:
+    """Cells to hide so that no group has exactly one hidden cell (a fixed point over all groups)."""
+    hidden = hidden.copy()
+    secondary = np.zeros(len(values), dtype=bool)
+    present = np.isfinite(values)
+    groups = [
+        ([m for m in members if present[m]], total) for members, total in groups if present[total]
+    ]
+    groups = [(members, total) for members, total in groups if members]
+    changed = True
+    while changed:
+        changed = False
+        for members, total in groups:
+            cells = [*members, total]
+            if int(hidden[cells].sum()) != 1:
+                continue
+            shown = [m for m in members if not hidden[m]]
+            nonzero = [m for m in shown if values[m] != 0]
+            candidates = nonzero or shown
+            # Smallest first; ties go to the earlier row, so the result does not depend on set order.
+            pick = min(candidates, key=lambda m: (values[m], m)) if candidates else total
+            if hidden[pick]:
+                continue
+            hidden[pick] = True
+            secondary[pick] = True
+            changed = True
+    return secondary
+
+
+def suppress(df: pd.DataFrame, *, also_withhold: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy of an export-format frame with small numbers hidden (see the module docstring for the rules).
+
+    A row with no denominator is a count (``value`` mirrors ``numerator``); a row with one is a rate or
+    proportion. ``also_withhold`` names further columns derived from the value (e.g. a representation
+    ratio) that are withheld whenever the value is. Adds ``suppressed`` (bool) and ``suppressed_reason``.
+    """
+    out = df.copy()
+    n = len(out)
+    position = pd.RangeIndex(n)
+    num = _numeric(out, "numerator")
+    den = _numeric(out, "denominator")
+    value = _numeric(out, "value")
+    is_count = np.isnan(den) if "denominator" in out.columns else np.ones(n, dtype=bool)
+    # A count row that carries only its value is judged on the value.
+    count_cell = np.where(is_count & np.isnan(num), value, num)
+
+    hide_num_primary = _is_small(count_cell)
+    hide_den_primary = _is_small(den)
+    groups = _additive_groups(out.reset_index(drop=True))
+    hide_num_secondary = _secondary(count_cell, hide_num_primary, groups)
+    hide_den_secondary = _secondary(den, hide_den_primary, groups)
+    hide_num = hide_num_primary | hide_num_secondary
+    hide_den = hide_den_primary | hide_den_secondary
+
+    with np.errstate(invalid="ignore"):
+        small_base = ~is_count & np.isfinite(den) & (den < MIN_DENOMINATOR)
+    withhold_rate = ~is_count & (small_base | hide_num | hide_den)
+
+    reasons: list[list[str]] = [[] for _ in position]
+    for i in np.flatnonzero(is_count & hide_num_primary):
+        reasons[i].append(REASON_SMALL_COUNT)
+    for i in np.flatnonzero(~is_count & hide_num_primary):
+        reasons[i].append(REASON_SMALL_NUMERATOR)
+    for i in np.flatnonzero(small_base):
+        reasons[i].append(REASON_SMALL_DENOMINATOR)
+    for i in np.flatnonzero((hide_num_secondary | hide_den_secondary) & ~hide_num_primary):
+        reasons[i].append(REASON_SECONDARY)
+    for i in np.flatnonzero(hide_den_primary & ~small_base):
+        reasons[i].append(REASON_SMALL_DENOMINATOR)  # a denominator of 1-4 is under 10 as well
+
+    def marked(values: pd.Series, primary: np.ndarray, secondary: np.ndarray) -> pd.Series:
+        shown = values.astype(object).to_numpy(copy=True)
+        shown[primary] = SMALL_COUNT_MARK
+        shown[secondary & ~primary] = SECONDARY_MARK
+        return pd.Series(shown, index=values.index, dtype=object)
+
+    if "numerator" in out.columns:
+        out["numerator"] = marked(out["numerator"], hide_num_primary, hide_num_secondary)
+    if "denominator" in out.columns:
+        out["denominator"] = marked(out["denominator"], hide_den_primary, hide_den_secondary)
+    if "value" in out.columns:
+        shown_value = marked(out["value"], is_count & hide_num_primary, is_count & hide_num_secondary).to_numpy(copy=True)
+        shown_value[withhold_rate] = None
+        out["value"] = pd.Series(shown_value, index=out.index, dtype=object)
+    withheld = withhold_rate | (is_count & hide_num)
+    for col in (*_INTERVAL_COLUMNS, *also_withhold):
+        if col in out.columns:
+            if pd.api.types.is_numeric_dtype(out[col]):
+                column = out[col].astype(float).to_numpy(copy=True)
+                column[withheld] = np.nan
+                out[col] = pd.Series(column, index=out.index)
+            else:
+                column = out[col].astype(object).to_numpy(copy=True)
+                column[withheld] = None
+                out[col] = pd.Series(column, index=out.index, dtype=object)
+
+    out["suppressed"] = hide_num | hide_den | withhold_rate
+    out["suppressed_reason"] = pd.Series(
+        ["; ".join(dict.fromkeys(r)) if r else None for r in reasons], index=out.index, dtype=object
+    )
+    return out

@@ -1,0 +1,55 @@
+"""Security headers on every kind of response, and references kept out of the logs."""
+from __future__ import annotations
+
+import logging
+
+from app.auth.hardening import REDACTED, RedactReferences, redact
+
+HTML = {"Accept": "text/html"}
+
+
+def _assert_hardened(response, *, cacheable: bool = False) -> None:
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "unsafe-eval" not in policy and "http" not in policy  # no third-party origin
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert (response.headers.get("Cache-Control") == "no-store") is not cacheable
+
+
+def test_headers_on_pages_callbacks_sign_in_and_refusals(standalone, clients):
+    server, _ = standalone
+    _assert_hardened(server.test_client().get("/sign-in"))
+    _assert_hardened(server.test_client().get("/", headers=HTML))  # the redirect to sign-in
+    _assert_hardened(server.test_client().post("/_dash-update-component", json={}))  # 401
+    page = clients["chief_officer"].get("/", headers=HTML)
+    _assert_hardened(page)
+    _assert_hardened(clients["chief_officer"].get("/_dash-layout"))
+    with clients["chief_officer"].get("/auth/static/signin.css") as stylesheet:
+        _assert_hardened(stylesheet, cacheable=True)
+
+
+def test_dash_inline_scripts_are_allowed_by_hash_only(clients):
+    page = clients["chief_officer"].get("/", headers=HTML)
+    script_src = next(d for d in page.headers["Content-Security-Policy"].split("; ") if d.startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    assert "'sha256-" in script_src  # Dash's renderer start-up script
+    assert b"new DashRenderer()" in page.data
+
+
+def test_redaction_of_person_ids_and_references():
+    person_id = "0f" * 32
+    assert redact(f"GET /x?victim={person_id} HTTP/1.1") == f"GET /x?victim={REDACTED} HTTP/1.1"
+    assert redact("ref 0123456789ab seen") == f"ref {REDACTED} seen"
+    assert redact("2025-01 to 2025-12, E22000001, NORTH") == "2025-01 to 2025-12, E22000001, NORTH"
+
+
+def test_werkzeug_access_log_line_is_redacted(clients, caplog):
+    reference = "a1b2c3d4e5f6"
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
+                               ("127.0.0.1", "now", f"GET /attrition?ref={reference} HTTP/1.1", "200", "-"), None)
+    # install_auth has put the filter on the werkzeug logger (the clients fixture built the app).
+    assert any(isinstance(f, RedactReferences) for f in logging.getLogger("werkzeug").filters)
+    logging.getLogger("werkzeug").filter(record)
+    assert reference not in record.getMessage() and REDACTED in record.getMessage()

@@ -1,0 +1,95 @@
+"""Browser-test harness: one database, one dashboard server and one headless Chromium per session.
+
+- ``dashboard_db``: the synthetic force database (``tests/conftest.py``).
+- ``dashboard_url``: ``create_app(db, demo=True)`` served by werkzeug on a free port in a thread.
+- ``browser``: Debian's Chromium through Playwright's sync API (never Playwright's own download).
+- ``page``: a fresh desktop-sized page that fails the test on any console error or uncaught page error.
+- ``screenshot(page, name)``: writes ``test-artifacts/screenshots/<name>-<width>.png`` (git-ignored).
+
+Every test in this folder is marked ``browser`` (run alone with ``pytest -m browser``).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+DESKTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Dash answers a first callback in well under this on the synthetic force; generous for a busy CI box.
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def dashboard_db(synthetic_force_db: Path) -> Path:
+    return synthetic_force_db
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(dashboard_db: Path) -> Iterator[str]:
+    from app.server import create_app
+
+    app = create_app(dashboard_db, demo=True)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="dashboard", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, dashboard_url: str) -> Iterator[object]:
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, base_url=dashboard_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not problems, "The browser reported errors:\n" + "\n".join(problems)
+
+
+def screenshot(page, name: str) -> None:
+    """Full-page screenshots at desktop and tablet width; the page is left at desktop width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)

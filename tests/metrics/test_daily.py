@@ -1,0 +1,233 @@
+"""The daily management meeting on a small hand-made force, expected values worked by hand.
+
+The meeting under test is Tuesday 6 May 2025 at 08:00; Monday 5 May 2025 was the Early May bank holiday.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from daperf.db import connect_memory
+from metrics.daily import (
+    ACTION_LISTS,
+    action_lists,
+    daily_summary,
+    dvds_needing_action,
+    high_risk_incidents,
+    meeting_window,
+    new_incidents,
+    notices_due,
+    power_of_arrest_no_arrest,
+    repeat_victims,
+)
+
+FORCE = "E23000028"
+TUESDAY = datetime(2025, 5, 6, 8, 0)
+DIVISIONS = pd.DataFrame({"division_code": ["D1", "D2"], "division_name": ["North", "South"]})
+
+
+def person(label: str) -> str:
+    return hashlib.sha256(label.encode()).hexdigest()
+
+
+def insert_rows(con, table: str, rows: list[dict]) -> None:
+    con.register("new_rows", pd.DataFrame(rows))
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
+
+
+def incident(incident_id, division, reported, risk, victim, power=None):
+    return {"incident_id": incident_id, "force_code": FORCE, "reported_at": reported, "division_code": division,
+            "csp_code": "C" + division, "victim_id": person(victim), "suspect_id": person("S" + incident_id),
+            "relationship": "partner", "risk_level": risk, "power_of_arrest": power}
+
+
+def notice(notice_id, division, served, *, hearing=None, outcome=None):
+    return {"notice_id": notice_id, "force_code": FORCE, "scheme": "dvpn", "suspect_id": person("S" + notice_id),
+            "victim_id": person("V" + notice_id), "division_code": division, "csp_code": "C" + division,
+            "served_at": served, "hearing_at": hearing, "order_outcome": outcome}
+
+
+def application(application_id, division, received, *, checks=None, decision=None, decision_at=None):
+    return {"application_id": application_id, "force_code": FORCE, "route": "right_to_ask", "received_at": received,
+            "division_code": division, "csp_code": "C" + division, "subject_id": person("S" + application_id),
+            "potential_victim_id": person("V" + application_id), "initial_checks_at": checks,
+            "decision": decision, "decision_at": decision_at}
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = connect_memory()
+    insert_rows(con, "incidents", [
+        incident("H1", "D1", datetime(2025, 5, 5, 10, 0), "high", "VA", power=True),
+        incident("H2", "D1", datetime(2025, 5, 5, 20, 0), "high", "VB", power=True),
+        incident("H3", "D2", datetime(2025, 5, 6, 7, 59), "medium", "VC", power=True),
+        incident("H4", "D2", datetime(2025, 5, 5, 7, 59), "high", "VD", power=True),   # before the window
+        incident("H5", "D2", datetime(2025, 5, 6, 8, 0), "high", "VE", power=True),    # at the meeting: after
+        incident("H6", "D1", datetime(2025, 5, 5, 12, 0), "standard", "VR"),
+        incident("H7", "D2", datetime(2025, 5, 5, 9, 0), "not_assessed", "VS", power=False),
+        # VR's history: exactly 365 days before the meeting (counts), and January
+        incident("R1", "D2", datetime(2024, 5, 6, 8, 0), "medium", "VR"),
+        incident("R2", "D1", datetime(2025, 1, 1, 9, 0), "medium", "VR"),
+        # VS's history: a minute more than 365 days before (does not count), and February
+        incident("R3", "D2", datetime(2024, 5, 6, 7, 59), "medium", "VS"),
+        incident("R4", "D2", datetime(2025, 2, 1, 9, 0), "medium", "VS"),
+        # for the Monday meeting of 12 May: Saturday 10 May
+        incident("W1", "D1", datetime(2025, 5, 10, 12, 0), "standard", "VW"),
+    ])
+    insert_rows(con, "arrests", [
+        {"arrest_id": "A2", "force_code": FORCE, "incident_id": "H2", "suspect_id": person("SH2"),
+         "arrested_at": datetime(2025, 5, 5, 22, 0), "division_code": "D1"},
+        # after the meeting: H3 still has no arrest at 08:00
+        {"arrest_id": "A3", "force_code": FORCE, "incident_id": "H3", "suspect_id": person("SH3"),
+         "arrested_at": datetime(2025, 5, 6, 9, 0), "division_code": "D2"},
+    ])
+    insert_rows(con, "marac", [
+        {"case_id": "M1", "force_code": FORCE, "csp_code": "CD1", "victim_id": person("VA"),
+         "referral_at": datetime(2025, 5, 5, 15, 0), "referring_agency": "police"},
+        # VB's referral predates the incident's date: not a referral for it
+        {"case_id": "M2", "force_code": FORCE, "csp_code": "CD1", "victim_id": person("VB"),
+         "referral_at": datetime(2025, 5, 4, 15, 0), "referring_agency": "police"},
+    ])
+    insert_rows(con, "protective_orders", [
+        notice("P1", "D1", datetime(2025, 5, 2, 18, 0)),                                   # Friday 18:00
+        notice("P2", "D2", datetime(2025, 5, 5, 9, 0), hearing=datetime(2025, 5, 7, 14, 0)),  # bank holiday
+        notice("P3", "D2", datetime(2025, 5, 3, 10, 0), hearing=datetime(2025, 5, 6, 7, 0)),  # heard already
+        notice("P4", "D1", datetime(2025, 5, 2, 9, 0), outcome="not_applied"),
+        notice("P5", "D1", datetime(2025, 5, 1, 10, 0)),                                   # missed last week
+    ])
+    insert_rows(con, "dvds", [
+        application("Q1", "D1", datetime(2025, 5, 5, 7, 0)),                                # 25 h, no checks
+        application("Q2", "D1", datetime(2025, 5, 5, 9, 0)),                                # 23 h
+        application("Q3", "D2", datetime(2025, 4, 10, 8, 0), checks=datetime(2025, 4, 10, 12, 0), decision="pending"),
+        application("Q4", "D2", datetime(2025, 4, 15, 8, 0), checks=datetime(2025, 4, 15, 12, 0)),
+        application("Q5", "D1", datetime(2025, 4, 1, 8, 0), checks=datetime(2025, 4, 1, 12, 0),
+                    decision="disclosure", decision_at=datetime(2025, 4, 20, 10, 0)),
+        application("Q6", "D1", datetime(2025, 4, 1, 8, 0), checks=datetime(2025, 4, 1, 12, 0)),
+        application("Q7", "D2", datetime(2025, 5, 5, 7, 0), checks=datetime(2025, 5, 6, 9, 0)),  # checks after
+    ])
+    yield con
+    con.close()
+
+
+def test_meeting_window_monday_72_hours_other_days_24():
+    monday = meeting_window(datetime(2025, 5, 12, 8, 0))
+    assert (monday.start, monday.end, monday.hours) == (datetime(2025, 5, 9, 8, 0), datetime(2025, 5, 12, 8, 0), 72)
+    tuesday = meeting_window(TUESDAY)
+    assert (tuesday.start, tuesday.hours) == (datetime(2025, 5, 5, 8, 0), 24)
+    assert meeting_window(datetime(2025, 5, 11, 8, 0)).hours == 24  # Sunday
+
+
+def test_monday_meeting_covers_the_weekend(con):
+    # W1 (Saturday 12:00) is in Monday's 72 hours, not in Tuesday 13 May's 24
+    assert new_incidents(con, meeting_window(datetime(2025, 5, 12, 8, 0)))["incident_id"].tolist() == ["W1"]
+    assert new_incidents(con, meeting_window(datetime(2025, 5, 13, 8, 0))).empty
+
+
+def test_new_incidents_in_window(con):
+    df = new_incidents(con, meeting_window(TUESDAY))
+    # 05-05 08:00 <= reported < 05-06 08:00: H1 H2 H6 (D1), H3 H7 (D2); not H4 (07:59 Mon), H5 (08:00 Tue)
+    assert sorted(df["incident_id"]) == ["H1", "H2", "H3", "H6", "H7"]
+    assert df.loc[df["incident_id"] == "H1", "victim_ref"].item() == person("VA")[:12]
+
+
+def test_high_risk_and_marac_referral(con):
+    df = high_risk_incidents(con, meeting_window(TUESDAY))
+    # H2's victim was referred the day before the incident only: not referred; H1's the same afternoon
+    assert list(zip(df["incident_id"], df["marac_referred"])) == [("H2", False), ("H1", True)]
+    assert df.loc[df["incident_id"] == "H1", "marac_referral_at"].item() == pd.Timestamp(2025, 5, 5, 15, 0)
+
+
+def test_power_of_arrest_with_no_arrest_by_the_meeting(con):
+    df = power_of_arrest_no_arrest(con, meeting_window(TUESDAY))
+    # H1 no arrest; H2 arrested 22:00; H3 arrested 09:00 Tuesday, after the meeting; H6 H7 no power
+    assert df["incident_id"].tolist() == ["H1", "H3"]
+    # H1 reported 05-05 10:00, meeting 05-06 08:00: 22 hours
+    assert df.loc[df["incident_id"] == "H1", "hours_since_report"].item() == 22.0
+
+
+def test_notice_served_friday_evening_before_a_bank_holiday_monday(con):
+    df = notices_due(con, meeting_window(TUESDAY)).set_index("notice_id")
+    # P1 served Fri 2 May 18:00: Fri 18:00-24:00 = 6 h, Sat 24 h (30), Sun and bank-holiday Mon not counted,
+    # Tue 18 h more reaches 48: deadline Tue 6 May 18:00, 10 hours after the meeting.
+    assert df.loc["P1", "deadline_at"] == pd.Timestamp(2025, 5, 6, 18, 0)
+    assert (df.loc["P1", "status"], df.loc["P1", "hours_left"]) == ("due", 10.0)
+    # P2 served on the bank holiday 09:00: the clock starts Tue 00:00, 48 h later is Thu 8 May 00:00;
+    # its hearing is listed for Wed 14:00, not yet held.
+    assert df.loc["P2", "deadline_at"] == pd.Timestamp(2025, 5, 8, 0, 0)
+    assert df.loc["P2", "status"] == "due"
+    # P3 heard Tue 07:00 (done); P4 no order applied for; P5's deadline (Sat 3 May 10:00) passed before the window
+    assert sorted(df.index) == ["P1", "P2"]
+    assert notices_due(con, meeting_window(TUESDAY), "D2").index.size == 1
+
+
+def test_notice_deadline_missed_at_the_next_meeting(con):
+    df = notices_due(con, meeting_window(datetime(2025, 5, 7, 8, 0))).set_index("notice_id")
+    # Wednesday's window is Tue 08:00 - Wed 08:00: P1's deadline Tue 18:00 passed with no hearing (-14 h);
+    # P2 still due (Thu 00:00, hearing Wed 14:00)
+    assert (df.loc["P1", "status"], df.loc["P1", "hours_left"]) == ("missed", -14.0)
+    assert df.loc["P2", "status"] == "due"
+
+
+def test_dvds_checks_overdue_and_decisions_due(con):
+    df = dvds_needing_action(con, meeting_window(TUESDAY)).set_index("application_id")
+    # Q1 25 h old, no checks; Q7's checks came after the meeting; Q2 only 23 h old
+    assert sorted(df.index[df["checks_overdue"]]) == ["Q1", "Q7"]
+    # Q3 received 10 Apr: due 8 May, inside the 5-day warning, 2.0 days left; Q6 received 1 Apr: due 29 Apr,
+    # 7 days late; Q4 (due 13 May) not yet in the warning; Q5 decided
+    assert sorted(df.index[df["decision_due_soon"]]) == ["Q3", "Q6"]
+    assert df.loc["Q3", "days_to_decision_due"] == 2.0
+    assert df.loc["Q6", "days_to_decision_due"] == -7.0
+    assert df.loc["Q1", "hours_since_received"] == 25.0
+    assert "Q2" not in df.index and "Q4" not in df.index and "Q5" not in df.index
+
+
+def test_repeat_victims_three_in_twelve_months(con):
+    df = repeat_victims(con, meeting_window(TUESDAY))
+    # VR: H6 + R1 (exactly 365 days before the meeting) + R2 = 3; VS: H7 + R4 = 2 (R3 a minute too early)
+    assert df["victim_ref"].tolist() == [person("VR")[:12]]
+    assert df["incidents_12_months"].tolist() == [3]
+    assert df["latest_incident_id"].tolist() == ["H6"]
+
+
+def test_summary_counts_per_division(con):
+    summary = daily_summary(con, meeting_window(TUESDAY), DIVISIONS).set_index("division_code")
+    assert summary.loc["D1"].drop("division_name").to_dict() == {
+        "new_incidents": 3, "new_high": 2, "new_medium": 0, "new_standard": 1, "new_not_assessed": 0,
+        "high_risk_not_referred": 1, "power_of_arrest_no_arrest": 1, "notices_hearing_due": 1,
+        "notices_hearing_missed": 0, "dvds_checks_overdue": 1, "dvds_decision_due": 1, "repeat_victims": 1}
+    assert summary.loc["D2"].drop("division_name").to_dict() == {
+        "new_incidents": 2, "new_high": 0, "new_medium": 1, "new_standard": 0, "new_not_assessed": 1,
+        "high_risk_not_referred": 0, "power_of_arrest_no_arrest": 1, "notices_hearing_due": 1,
+        "notices_hearing_missed": 0, "dvds_checks_overdue": 1, "dvds_decision_due": 1, "repeat_victims": 0}
+    only_d2 = daily_summary(con, meeting_window(TUESDAY), DIVISIONS, "D2")
+    assert only_d2["division_code"].tolist() == ["D2"]
+
+
+def test_action_lists_hold_no_full_person_id(con):
+    lists = action_lists(con, meeting_window(TUESDAY))
+    assert set(lists) == set(ACTION_LISTS)
+    full_ids = {person(label) for label in ("VA", "VB", "VC", "VR", "VS", "SH1", "SH2", "SH3")}
+    for frame in lists.values():
+        assert not full_ids & set(frame.astype(str).to_numpy().ravel())
+        assert not {"victim_id", "suspect_id", "subject_id"} & set(frame.columns)
+
+
+def test_meeting_time_from_text_and_default():
+    from datetime import date
+
+    from metrics.daily import default_meeting_time, parse_meeting_time
+
+    fallback = datetime(2025, 5, 6, 8, 0)
+    assert parse_meeting_time("2025-05-12T08:30", fallback) == datetime(2025, 5, 12, 8, 30)
+    assert parse_meeting_time("not a time", fallback) == fallback
+    assert parse_meeting_time(None, fallback) == fallback
+    now = datetime(2026, 11, 23, 10, 55, 31)
+    # data up to yesterday: the meeting is now (to the minute)
+    assert default_meeting_time(now, date(2026, 11, 22)) == datetime(2026, 11, 23, 10, 55)
+    # data ending 31 October: the morning after, 1 November 08:00
+    assert default_meeting_time(now, date(2026, 10, 31)) == datetime(2026, 11, 1, 8, 0)
+    assert default_meeting_time(now, None) == datetime(2026, 11, 23, 10, 55)

@@ -1,0 +1,185 @@
+"""The victim profile on a tiny hand-made force, beside the real 2011 Census residents of two CSPs.
+
+Humberside (E23000012): division D1 = North East Lincolnshire (E22000135), D2 = North Lincolnshire
+(E22000136). Census 2011 usual residents (research-data, QS201EW) by ethnic group:
+  E22000135: asian 2129, black 411, mixed 1186, white 155421, other 469 (total 159616)
+  E22000136: asian 4549, black 494, mixed 1244, white 160748, other 411 (total 167446)
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from daperf.db import connect_memory
+from metrics.profile import victim_profile
+from metrics.stats import wilson_interval
+from metrics.suppression import SECONDARY_MARK, SMALL_COUNT_MARK
+
+FORCE = "E23000012"
+NE_LINCS, N_LINCS = "E22000135", "E22000136"
+PERIOD = (date(2024, 1, 1), date(2024, 12, 31))
+
+
+def person(label: str) -> str:
+    return hashlib.sha256(label.encode()).hexdigest()
+
+
+def insert_rows(con, table: str, rows: list[dict]) -> None:
+    con.register("new_rows", pd.DataFrame(rows))
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
+
+
+def incident(n: int, victim: str, reported: datetime, csp: str, **known) -> dict:
+    return {"incident_id": f"I{n}", "force_code": FORCE, "reported_at": reported,
+            "division_code": "D1" if csp == NE_LINCS else "D2", "csp_code": csp, "victim_id": person(victim),
+            "relationship": "partner", "risk_level": "standard", **known}
+
+
+def reference(con) -> None:
+    insert_rows(con, "divisions", [
+        {"force_code": FORCE, "division_code": "D1", "division_name": "South Bank"},
+        {"force_code": FORCE, "division_code": "D2", "division_name": "North Bank"},
+    ])
+    insert_rows(con, "csps", [
+        {"csp_code": NE_LINCS, "csp_name": "North East Lincolnshire", "force_code": FORCE, "division_code": "D1"},
+        {"csp_code": N_LINCS, "csp_name": "North Lincolnshire", "force_code": FORCE, "division_code": "D2"},
+    ])
+
+
+@pytest.fixture
+def con():
+    con = connect_memory()
+    reference(con)
+    insert_rows(con, "incidents", [
+        # v1: described by the latest incident that records each attribute (the May one lacks ethnicity
+        # and disability), so white, female, 31 (25-34), no disability in NE Lincs.
+        incident(1, "v1", datetime(2024, 2, 1, 10), NE_LINCS, victim_ethnicity="white", victim_sex="female",
+                 victim_age=30, victim_disability="no"),
+        incident(2, "v1", datetime(2024, 5, 1, 10), NE_LINCS, victim_ethnicity="not_stated",
+                 victim_sex="female", victim_age=31),
+        incident(3, "v2", datetime(2024, 3, 1, 10), NE_LINCS, victim_ethnicity="asian", victim_sex="female",
+                 victim_age=17, victim_disability="yes"),
+        incident(4, "v3", datetime(2024, 4, 1, 10), NE_LINCS, victim_ethnicity="black", victim_sex="male",
+                 victim_disability="not_known"),
+        incident(5, "v4", datetime(2024, 6, 1, 10), NE_LINCS, victim_age=70, victim_disability="no"),
+        # Before the period: not counted.
+        incident(6, "v5", datetime(2023, 12, 31, 23, 59), NE_LINCS, victim_ethnicity="white"),
+        # North Lincolnshire: v6, and v1 again, recorded there as mixed (the latest, force-wide).
+        incident(7, "v6", datetime(2024, 7, 1, 10), N_LINCS, victim_ethnicity="asian", victim_sex="female",
+                 victim_age=40),
+        incident(8, "v1", datetime(2024, 8, 1, 10), N_LINCS, victim_ethnicity="mixed"),
+    ])
+    return con
+
+
+def rows_of(profile: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    return profile[profile["breakdown"] == attribute].set_index("breakdown_value")
+
+
+def test_profile_of_one_csp(con):
+    profile = victim_profile(con, "csp", NE_LINCS, *PERIOD)
+    headline = profile[profile["breakdown"].isna()].iloc[0]
+    assert headline["numerator"] == 4  # v1, v2, v3, v4 (v5 is before the period, v6 elsewhere)
+
+    ethnicity = rows_of(profile, "victim_ethnicity")
+    assert ethnicity["numerator"].to_dict() == {"asian": 1, "black": 1, "mixed": 0, "white": 1, "other": 0,
+                                               "not_known": 1}
+    # Shares among the 3 whose ethnicity is known; the not-known row is a share of all 4.
+    assert ethnicity.loc["white", "denominator"] == 3
+    assert ethnicity.loc["white", "value"] == pytest.approx(1 / 3)
+    assert ethnicity.loc["not_known", "value"] == pytest.approx(1 / 4)
+    low, high = wilson_interval(1, 3)
+    assert ethnicity.loc["white", "ci_low"] == pytest.approx(low)
+    # Residents: white 155421 of 159616 = 0.973718; ratio (1/3) / 0.973718 = 0.342331.
+    white_share = 155421 / 159616
+    assert ethnicity.loc["white", "population"] == 155421
+    assert ethnicity.loc["white", "population_share"] == pytest.approx(white_share)
+    assert ethnicity.loc["white", "representation_ratio"] == pytest.approx((1 / 3) / white_share)
+    assert ethnicity.loc["white", "ratio_ci_high"] == pytest.approx(high / white_share)
+    # Asian: 1/3 of victims against 2129/159616 = 1.3338% of residents -> ratio 24.99.
+    assert ethnicity.loc["asian", "representation_ratio"] == pytest.approx((1 / 3) / (2129 / 159616))
+    assert np.isnan(ethnicity.loc["not_known", "representation_ratio"])
+
+    sex = rows_of(profile, "victim_sex")
+    assert sex["numerator"].to_dict() == {"female": 2, "male": 1, "other": 0, "not_known": 1}
+    assert sex.loc["female", "value"] == pytest.approx(2 / 3)
+    age = rows_of(profile, "age_band")
+    assert age.loc["25-34", "numerator"] == 1  # v1 at 31, their latest age
+    assert age.loc["16-17", "numerator"] == 1
+    assert age.loc["65+", "numerator"] == 1
+    assert age.loc["not_known", "numerator"] == 1
+    assert age["numerator"].sum() == 4
+    disability = rows_of(profile, "victim_disability")
+    assert disability["numerator"].to_dict() == {"yes": 1, "no": 2, "not_known": 1}
+
+
+def test_profile_of_the_force_counts_each_victim_once(con):
+    profile = victim_profile(con, "force", FORCE, *PERIOD)
+    assert profile[profile["breakdown"].isna()]["numerator"].iloc[0] == 5  # v1, v2, v3, v4, v6
+    ethnicity = rows_of(profile, "victim_ethnicity")
+    # v1's latest recorded ethnicity is August's "mixed".
+    assert ethnicity["numerator"].to_dict() == {"asian": 2, "black": 1, "mixed": 1, "white": 0, "other": 0,
+                                               "not_known": 1}
+    # Residents of both CSPs: asian 2129 + 4549 = 6678 of 159616 + 167446 = 327062.
+    assert ethnicity.loc["asian", "population_share"] == pytest.approx(6678 / 327062)
+    assert ethnicity.loc["asian", "representation_ratio"] == pytest.approx((2 / 4) / (6678 / 327062))
+
+
+def test_profile_of_a_division(con):
+    profile = victim_profile(con, "division", "D2", *PERIOD)
+    ethnicity = rows_of(profile, "victim_ethnicity")
+    assert ethnicity["numerator"].to_dict() == {"asian": 1, "black": 0, "mixed": 1, "white": 0, "other": 0,
+                                               "not_known": 0}
+    assert ethnicity.loc["white", "population_share"] == pytest.approx(160748 / 167446)
+
+
+def test_suppressed_profile_hides_small_counts_and_the_ratios_built_on_them(con):
+    profile = victim_profile(con, "csp", NE_LINCS, *PERIOD, suppress_small_numbers=True)
+    counts = profile["numerator"].tolist()
+    assert all(c in (0, SMALL_COUNT_MARK, SECONDARY_MARK) for c in counts)
+    white = rows_of(profile, "victim_ethnicity").loc["white"]
+    assert white["numerator"] == SMALL_COUNT_MARK
+    assert white["value"] is None and np.isnan(white["representation_ratio"])
+    assert profile["suppressed"].any()
+
+
+def test_a_hidden_not_known_count_is_not_given_away_by_the_known_total():
+    # 12 white victims and 2 with no ethnicity: not_known (2) is hidden, white (12) hidden to protect it,
+    # and the known total (12), the denominator of every known row, would give 14 − 12 = 2: hidden too.
+    con = connect_memory()
+    reference(con)
+    rows = [incident(n, f"w{n}", datetime(2024, 3, n + 1, 9), NE_LINCS, victim_ethnicity="white",
+                     victim_sex="female", victim_age=30, victim_disability="no") for n in range(12)]
+    rows += [incident(100 + n, f"u{n}", datetime(2024, 4, n + 1, 9), NE_LINCS, victim_sex="female",
+                      victim_age=30, victim_disability="no") for n in range(2)]
+    insert_rows(con, "incidents", rows)
+    plain = rows_of(victim_profile(con, "csp", NE_LINCS, *PERIOD), "victim_ethnicity")
+    assert plain.loc["white", "denominator"] == 12 and plain.loc["not_known", "numerator"] == 2
+
+    profile = victim_profile(con, "csp", NE_LINCS, *PERIOD, suppress_small_numbers=True)
+    assert profile[profile["breakdown"].isna()]["numerator"].iloc[0] == 14
+    ethnicity = rows_of(profile, "victim_ethnicity")
+    assert ethnicity.loc["not_known", "numerator"] == SMALL_COUNT_MARK
+    assert ethnicity.loc["white", "numerator"] == SECONDARY_MARK
+    known = ethnicity.drop(index="not_known")
+    assert (known["denominator"] == SECONDARY_MARK).all()
+    assert known["value"].isna().all() and known["representation_ratio"].isna().all()
+    # Sex is fully known (14 female): nothing there needs hiding.
+    sex = rows_of(profile, "victim_sex")
+    assert sex.loc["female", "numerator"] == 14 and sex.loc["female", "value"] == pytest.approx(1.0)
+
+
+def test_a_unit_outside_the_census_has_no_population():
+    con = connect_memory()
+    insert_rows(con, "divisions", [{"force_code": "E23000099", "division_code": "DX", "division_name": "X"}])
+    insert_rows(con, "csps", [{"csp_code": "E22999999", "csp_name": "Made up", "force_code": "E23000099",
+                               "division_code": "DX"}])
+    profile = victim_profile(con, "csp", "E22999999", *PERIOD)
+    assert profile[profile["breakdown"].isna()]["numerator"].iloc[0] == 0
+    assert profile["population_share"].isna().all()
+    assert rows_of(profile, "victim_sex")["value"].isna().all()  # no victims: no shares

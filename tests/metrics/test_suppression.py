@@ -1,0 +1,230 @@
+"""Small-number suppression: hand-made cases, then properties over generated exports (hypothesis)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metrics.suppression import (
+    REASON_SECONDARY,
+    REASON_SMALL_COUNT,
+    REASON_SMALL_DENOMINATOR,
+    REASON_SMALL_NUMERATOR,
+    SECONDARY_MARK,
+    SMALL_COUNT_MARK,
+    suppress,
+    suppress_value,
+)
+
+HIDDEN = (SMALL_COUNT_MARK, SECONDARY_MARK)
+PERIOD = {"period_from": "2024-01-01", "period_to": "2024-12-31"}
+
+
+def row(metric_id, level, unit_code, numerator, denominator=None, breakdown=None, breakdown_value=None, **more):
+    if denominator is None:
+        value = float(numerator)
+    else:
+        value = numerator / denominator if denominator else math.nan
+    return {"metric_id": metric_id, "level": level, "unit_code": unit_code, **PERIOD, "breakdown": breakdown,
+            "breakdown_value": breakdown_value, "numerator": numerator,
+            "denominator": math.nan if denominator is None else denominator, "value": value, **more}
+
+
+def test_suppress_value_for_tiles():
+    assert [suppress_value(n) for n in (0, 1, 4, 5, 120)] == [0, "<5", "<5", 5, 120]
+    assert suppress_value(None) is None
+    assert math.isnan(suppress_value(math.nan))
+    assert suppress_value(np.int64(3)) == "<5"
+
+
+def test_counts_one_to_four_and_the_breakdown_cell_that_would_give_one_away():
+    # Headline 30 = female 20 + male 7 + other 3. "other" (3) is hidden; with only it hidden, 30 − 20 − 7
+    # would reveal it, so the next smallest non-zero cell (male, 7) is hidden too, marked [c].
+    frame = pd.DataFrame([
+        row("incidents", "csp", "A", 30),
+        row("incidents", "csp", "A", 20, breakdown="victim_sex", breakdown_value="female"),
+        row("incidents", "csp", "A", 7, breakdown="victim_sex", breakdown_value="male"),
+        row("incidents", "csp", "A", 3, breakdown="victim_sex", breakdown_value="other"),
+        row("incidents", "csp", "A", 0, breakdown="victim_sex", breakdown_value="not_known"),
+    ])
+    before = frame.copy(deep=True)
+    out = suppress(frame)
+    pd.testing.assert_frame_equal(frame, before)  # the input is never changed
+    assert out["numerator"].tolist() == [30, 20, SECONDARY_MARK, SMALL_COUNT_MARK, 0]
+    assert out["value"].tolist() == [30.0, 20.0, SECONDARY_MARK, SMALL_COUNT_MARK, 0.0]
+    assert out["suppressed"].tolist() == [False, False, True, True, False]
+    assert out["suppressed_reason"].tolist() == [None, None, REASON_SECONDARY, REASON_SMALL_COUNT, None]
+
+
+def test_rate_rules():
+    frame = pd.DataFrame([
+        row("charge_rate", "csp", "A", 3, 40, ci_low=0.03, ci_high=0.2),   # numerator 1-4: value withheld
+        row("charge_rate", "csp", "B", 6, 8, ci_low=0.4, ci_high=0.9),     # base under 10: value withheld
+        row("charge_rate", "csp", "C", 0, 12, ci_low=0.0, ci_high=0.24),   # zero of 12: shown
+        row("charge_rate", "csp", "D", 12, 40, ci_low=0.18, ci_high=0.45), # shown
+        row("charge_rate", "csp", "E", 2, 3, ci_low=0.2, ci_high=0.9),     # both small
+    ])
+    out = suppress(frame).set_index("unit_code")
+    assert out.loc["A", "numerator"] == SMALL_COUNT_MARK and out.loc["A", "denominator"] == 40
+    assert out.loc["A", "value"] is None and np.isnan(out.loc["A", "ci_low"])
+    assert out.loc["A", "suppressed_reason"] == REASON_SMALL_NUMERATOR
+    assert out.loc["B", "numerator"] == 6 and out.loc["B", "denominator"] == 8 and out.loc["B", "value"] is None
+    assert out.loc["B", "suppressed_reason"] == REASON_SMALL_DENOMINATOR
+    assert out.loc["C", "value"] == 0.0 and not out.loc["C", "suppressed"]
+    assert out.loc["D", "value"] == 0.3 and out.loc["D", "ci_high"] == 0.45
+    assert out.loc["E", "numerator"] == SMALL_COUNT_MARK and out.loc["E", "denominator"] == SMALL_COUNT_MARK
+    assert out.loc["E", "value"] is None
+
+
+def test_csp_rows_under_the_force_total():
+    # Force 33 = A 3 + B 10 + C 20 + D 0: A hidden, B (the smallest non-zero) hidden to protect it.
+    frame = pd.DataFrame([
+        row("arrests", "force", "F", 33),
+        row("arrests", "csp", "A", 3),
+        row("arrests", "csp", "B", 10),
+        row("arrests", "csp", "C", 20),
+        row("arrests", "csp", "D", 0),
+    ])
+    out = suppress(frame)
+    assert out["numerator"].tolist() == [33, SMALL_COUNT_MARK, SECONDARY_MARK, 20, 0]
+
+
+def test_secondary_suppression_cascades_across_groups():
+    # CSP A: headline 12 = female 9 + male 3; CSP B: headline 30 = female 24 + male 6; force rows add up.
+    # A/male (3) is hidden; A/female (9) protects it. Then force/female 33 = 9 + 24 has one hidden cell
+    # (A/female), so B/female (24) is hidden; then B's own sex group has one hidden cell, so B/male (6) is.
+    # Force/male 9 = 3 + 6 now has two hidden. Every group ends with 0 or at least 2 hidden cells.
+    frame = pd.DataFrame([
+        row("incidents", "force", "F", 42),
+        row("incidents", "force", "F", 33, breakdown="victim_sex", breakdown_value="female"),
+        row("incidents", "force", "F", 9, breakdown="victim_sex", breakdown_value="male"),
+        row("incidents", "csp", "A", 12),
+        row("incidents", "csp", "A", 9, breakdown="victim_sex", breakdown_value="female"),
+        row("incidents", "csp", "A", 3, breakdown="victim_sex", breakdown_value="male"),
+        row("incidents", "csp", "B", 30),
+        row("incidents", "csp", "B", 24, breakdown="victim_sex", breakdown_value="female"),
+        row("incidents", "csp", "B", 6, breakdown="victim_sex", breakdown_value="male"),
+    ])
+    out = suppress(frame)
+    assert out["numerator"].tolist() == [42, 33, 9, 12, SECONDARY_MARK, SMALL_COUNT_MARK, 30,
+                                         SECONDARY_MARK, SECONDARY_MARK]
+
+
+def test_denominators_are_protected_like_numerators():
+    # Proportion rows: denominators 3 (hidden) and 40 under a force denominator 43.
+    frame = pd.DataFrame([
+        row("charge_rate", "force", "F", 10, 43),
+        row("charge_rate", "csp", "A", 0, 3),
+        row("charge_rate", "csp", "B", 10, 40),
+    ])
+    out = suppress(frame)
+    assert out["denominator"].tolist() == [43, SMALL_COUNT_MARK, SECONDARY_MARK]
+    assert out["value"].tolist()[1:] == [None, None]
+
+
+def test_an_export_with_no_groups_or_rows():
+    assert suppress(pd.DataFrame([row("arrests", "csp", "A", 2)]))["numerator"].tolist() == [SMALL_COUNT_MARK]
+    empty = suppress(pd.DataFrame(columns=["metric_id", "level", "unit_code", "numerator", "denominator", "value"]))
+    assert len(empty) == 0 and "suppressed" in empty.columns
+
+
+# --- Properties over generated exports -------------------------------------------------------------
+
+SEXES = ("female", "male", "not_known")
+
+
+@st.composite
+def exports(draw):
+    """A count metric and a proportion metric for 1-4 CSPs, each CSP's rows split by sex, with the force
+    rows the sums of the CSP rows: every group of the rules adds up exactly."""
+    n_csps = draw(st.integers(1, 4))
+    small = st.integers(0, 12)
+    rows = []
+    count_cells = {(c, s): draw(small) for c in range(n_csps) for s in SEXES}
+    prop_cells = {}
+    for key in count_cells:
+        den = draw(st.integers(0, 25))
+        prop_cells[key] = (draw(st.integers(0, den)), den)
+    for unit in [*range(n_csps), "force"]:
+        units = range(n_csps) if unit == "force" else [unit]
+        level, code = ("force", "F") if unit == "force" else ("csp", f"C{unit}")
+        count_total = sum(count_cells[(c, s)] for c in units for s in SEXES)
+        num_total = sum(prop_cells[(c, s)][0] for c in units for s in SEXES)
+        den_total = sum(prop_cells[(c, s)][1] for c in units for s in SEXES)
+        rows.append(row("incidents", level, code, count_total))
+        rows.append(row("charge_rate", level, code, num_total, den_total))
+        for s in SEXES:
+            rows.append(row("incidents", level, code, sum(count_cells[(c, s)] for c in units),
+                            breakdown="victim_sex", breakdown_value=s))
+            rows.append(row("charge_rate", level, code, sum(prop_cells[(c, s)][0] for c in units),
+                            sum(prop_cells[(c, s)][1] for c in units), breakdown="victim_sex", breakdown_value=s))
+    return pd.DataFrame(rows)
+
+
+def _numbers(column: pd.Series) -> list[float]:
+    return [float(v) for v in column if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v)]
+
+
+def _groups(frame: pd.DataFrame):
+    """The additive groups, worked out independently of the module: (member indexes, total index)."""
+    headline = frame["breakdown"].isna()
+    for (metric, level, unit), rows in frame[~headline].groupby(["metric_id", "level", "unit_code"]):
+        total = frame[headline & (frame["metric_id"] == metric) & (frame["level"] == level)
+                      & (frame["unit_code"] == unit)].index[0]
+        yield list(rows.index), total
+    force = frame["level"] == "force"
+    for (metric, value), rows in frame[frame["level"] == "csp"].groupby(
+            ["metric_id", frame["breakdown_value"].fillna("")]):
+        total = frame[force & (frame["metric_id"] == metric)
+                      & (frame["breakdown_value"].fillna("") == value)].index[0]
+        yield list(rows.index), total
+
+
+@settings(max_examples=30, deadline=None)
+@given(exports())
+def test_no_cell_shows_a_count_from_one_to_four(frame):
+    out = suppress(frame)
+    for column in ("numerator", "denominator"):
+        assert not any(0 < v < 5 for v in _numbers(out[column]))
+    counts = out[out["metric_id"] == "incidents"]
+    assert not any(0 < v < 5 for v in _numbers(counts["value"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(exports())
+def test_no_rate_on_fewer_than_ten_is_shown(frame):
+    out = suppress(frame)
+    rates = out[frame["denominator"].notna()]
+    small_base = frame.loc[rates.index, "denominator"] < 10
+    assert rates.loc[small_base, "value"].isna().all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(exports())
+def test_no_total_reveals_a_single_hidden_cell(frame):
+    out = suppress(frame)
+    for column in ("numerator", "denominator"):
+        hidden = out[column].isin(HIDDEN)
+        for members, total in _groups(frame):
+            if pd.isna(frame.loc[total, column]):
+                continue
+            n_hidden = int(hidden[members].sum()) + int(hidden[total])
+            assert n_hidden != 1, (column, members, total, out.loc[[*members, total], column].tolist())
+
+
+@settings(max_examples=30, deadline=None)
+@given(exports())
+def test_what_is_shown_is_the_true_number(frame):
+    before = frame.copy(deep=True)
+    out = suppress(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    for column in ("numerator", "denominator", "value"):
+        shown = out[column].map(lambda v: v not in HIDDEN and v is not None and not pd.isna(v))
+        assert (out.loc[shown, column].astype(float) == frame.loc[shown, column].astype(float)).all()
+    # Nothing is hidden that the rules do not require: a row with no small count and a base of 10+ (or
+    # none) is untouched unless secondary suppression picked it.
+    untouched = ~out["suppressed"]
+    assert not out.loc[untouched, "numerator"].isin(HIDDEN).any()
