@@ -10,7 +10,7 @@ Filters in the URL
   ``metrics.periods.default_period`` (rolling 12 months ending with the last complete month of the data).
   ``FilterState.from_values(from_, to, division, csp, metric)`` does the same from control values, and
   ``state.query_string()`` gives ``?from=...&to=...`` for links.
-- ``filter_bar(page, state, fields=("from", "to", "division", "csp"))``: labelled native selects with
+- ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True)``: labelled native selects with
   ids ``ids.filter_id(page, name)``. The shell copies their values into the URL query string as they
   change (``history.replaceState``), so a link or bookmark reopens the same view; opening a URL builds
   the controls from it, and the page's callbacks read the controls:
@@ -21,7 +21,9 @@ Content
 - ``chart(figure, summary, filename)``: a ``dcc.Graph`` in a ``<figure>`` whose caption is the text
   alternative; the modebar stays visible for the PNG download.
 - ``data_table(grid_id, frame, caption, filename)``: a dash-ag-grid table with a "Download CSV" button.
-- ``chart_and_table(tabs_id, figure, summary, frame, caption, filename)``: a chart with a table view tab.
+- ``chart_and_table(view_id, figure, summary, frame, caption, filename)``: a chart with its table view
+  under a "Table view" disclosure (``<details>``; dbc.Tabs 2.0.4 renders tabs with tabindex -1 and
+  dangling aria-controls, which fails axe and keyboard users).
 - ``refusal(message)``, ``no_database()``, ``notice(message)``: what to show instead of data.
 """
 from __future__ import annotations
@@ -172,8 +174,10 @@ def _select(page: str, name: str, label: str, options: list[dict], value: str | 
     )
 
 
-def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FIELDS) -> html.Form:
-    """Labelled filter controls for ``page``; only the ``fields`` asked for."""
+def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FIELDS, *,
+               all_divisions: bool = True) -> html.Form:
+    """Labelled filter controls for ``page``; only the ``fields`` asked for. ``all_divisions=False`` when
+    the page needs one division chosen (no "All divisions" option)."""
     month_options = _month_options(state) if ("from" in fields or "to" in fields) else []
     columns = []
     if "from" in fields:
@@ -181,7 +185,7 @@ def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FI
     if "to" in fields:
         columns.append(_select(page, "to", "To (month, inclusive)", month_options, _month_key(state.period_to)))
     if "division" in fields:
-        options = [{"label": "All divisions", "value": ""}] + [
+        options = ([{"label": "All divisions", "value": ""}] if all_divisions else []) + [
             {"label": row.division_name, "value": row.division_code}
             for row in data.divisions().itertuples()
         ]
@@ -261,8 +265,11 @@ def data_table(grid_id: str, frame: pd.DataFrame, caption: str, filename: str, p
                 id={"type": "grid", "grid": grid_id},
                 rowData=records,
                 columnDefs=_column_defs(frame),
-                defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
-                columnSize="responsiveSizeToFit",
+                # cellDataType off: a column mixing numbers and suppression marks ("<5") is text, not
+                # an "Invalid Number"; flex widths instead of sizeColumnsToFit, which fails in a hidden tab.
+                defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True,
+                               "wrapText": True, "autoHeight": True, "cellDataType": False, "flex": 1,
+                               "minWidth": 110},
                 dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "suppressColumnVirtualisation": True,
                                 **paging},
                 csvExportParams={"fileName": f"{filename}.csv"},
@@ -294,23 +301,31 @@ def register_callbacks(app) -> None:
 
 
 def chart_and_table(
-    tabs_id: str, figure: Any, summary: str, frame: pd.DataFrame, caption: str, filename: str
-) -> dbc.Tabs:
-    """A chart with a table view of the same numbers, as two tabs."""
-    return dbc.Tabs(
+    view_id: str, figure: Any, summary: str, frame: pd.DataFrame, caption: str, filename: str
+) -> html.Div:
+    """A chart with a table view of the same numbers under a disclosure ("Table view"). A native
+    ``<details>`` rather than tabs: keyboard- and screen-reader-friendly with no script of ours."""
+    return html.Div(
         [
-            dbc.Tab(chart(figure, summary, filename), label="Chart", tab_id="chart"),
-            dbc.Tab(data_table(tabs_id, frame, caption, filename), label="Table", tab_id="table"),
+            chart(figure, summary, filename),
+            html.Details(
+                [
+                    html.Summary(f"Table view: {caption}", className="fw-semibold"),
+                    data_table(f"{view_id}-table", frame, caption, filename),
+                ],
+                className="table-view mb-2",
+            ),
         ],
-        id=tabs_id,
-        active_tab="chart",
-        className="mb-2",
+        id=view_id,
+        className="chart-and-table mb-3",
     )
 
 
-def refusal(message: str) -> dbc.Alert:
-    return dbc.Alert(
-        [html.Strong("Not available to you. "), message], color="warning", role="alert", className="mt-3"
+def refusal(message: str) -> html.Div:
+    # dbc.Alert takes no ``role``; the wrapper carries it for screen readers.
+    return html.Div(
+        dbc.Alert([html.Strong("Not available to you. "), message], color="warning", className="mt-3"),
+        role="alert",
     )
 
 
@@ -318,8 +333,8 @@ def notice(message: str) -> dbc.Alert:
     return dbc.Alert(message, color="info", className="mt-3")
 
 
-def no_database() -> dbc.Alert:
-    return dbc.Alert(
+def no_database() -> html.Div:
+    return html.Div(dbc.Alert(
         [
             html.H2("No data loaded yet", className="h4"),
             html.P(
@@ -333,6 +348,5 @@ def no_database() -> dbc.Alert:
             ),
         ],
         color="info",
-        role="status",
         className="mt-3",
-    )
+    ), role="status")

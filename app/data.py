@@ -27,7 +27,7 @@ from typing import Any, Callable, TypeVar
 import duckdb
 import pandas as pd
 
-from daperf.db import connect_readonly
+from daperf.db import DatabaseMissing
 from daperf.sqlfiles import sql
 
 _state_lock = threading.Lock()
@@ -66,6 +66,21 @@ def db_version() -> tuple | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+_CATALOG = "live"
+
+
+def _open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    # DuckDB keeps one instance per file path in a process: reopening the path while a cursor on the
+    # replaced file is alive would hand back that old instance (and the old data, for good). A fresh
+    # in-memory instance that attaches the file read-only sees the file that is there now.
+    if not path.exists():
+        raise DatabaseMissing(f"No database at {path}: run `daperf load` first.")
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH $path AS {_CATALOG} (READ_ONLY)", {"path": str(path)})
+    con.execute(f"USE {_CATALOG}")
+    return con
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """A per-thread cursor on the process's read-only connection to the current file."""
     global _connection, _connection_version
@@ -76,12 +91,13 @@ def connection() -> duckdb.DuckDBPyConnection:
         if _connection is None or _connection_version != version:
             # The old connection is not closed here: another thread may still be reading through a
             # cursor on it; it goes when the last cursor does.
-            _connection = connect_readonly(db_path())
+            _connection = _open_readonly(db_path())
             _connection_version = version
         base, base_version = _connection, _connection_version
     cursor = getattr(_thread, "cursor", None)
     if cursor is None or getattr(_thread, "version", None) != base_version:
         cursor = base.cursor()
+        cursor.execute(f"USE {_CATALOG}")  # a cursor starts in the in-memory catalog
         _thread.cursor, _thread.version = cursor, base_version
     return cursor
 

@@ -194,3 +194,11 @@ def serve(
 ) -> None:
     app = create_app(db_path, demo=demo)
     app.run(host=host, port=port, debug=debug)
+
+
+def wsgi():
+    """The WSGI application for a production server: ``gunicorn 'app.server:wsgi()'``. The database is
+    ``DAPERF_DB``; sign-in is configured by the environment (docs/DEPLOYMENT.md), never the demo's."""
+    from daperf.config import settings
+
+    return create_app(settings().db_path, demo=False).server

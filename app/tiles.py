@@ -71,7 +71,7 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
             ], className="mb-1"))
         elif tile.spc is None:
             body.append(html.P("Monthly chart withheld: small numbers.", className="small text-body-secondary"))
-        body.append(dcc.Link(f"Details of {metric.name.lower()}", href=_detail_href(page_path, state, metric.id),
+        body.append(dcc.Link(f"Details: {metric.name}", href=_detail_href(page_path, state, metric.id),
                              className="tile-link stretched-link"))
         cards.append(dbc.Col(dbc.Card(dbc.CardBody(body), className="tile shadow-sm"), xs=12, md=6, xl=4, className="mb-3"))
     return html.Div([

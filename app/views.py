@@ -27,6 +27,7 @@ from app.auth.policy import Principal, can_see_aggregates, must_suppress, requir
 from app.figures import format_number
 from metrics import compute as metric_compute
 from metrics.periods import previous_period
+from metrics.profile import victim_profile
 from metrics.registry import INDICATORS, METRICS, Indicator, Metric
 from metrics.stats import COUNTING_RULES_CHANGE, compare_periods, funnel_limits, funnel_position, spc_table
 from metrics.suppression import suppress
@@ -63,6 +64,12 @@ def breakdown_frame(metric_id: str, level: str, unit_code: str | None, period_fr
         unit_codes=[unit_code] if unit_code else None, breakdowns=True,
     )
     return frame[frame["breakdown"].notna()].reset_index(drop=True)
+
+
+@data.cached
+def suppressed_victim_profile(csp_code: str, period_from: date, period_to: date) -> pd.DataFrame:
+    """The partnership's victim profile beside its residents, suppressed (the partnership view's rule)."""
+    return victim_profile(data.connection(), "csp", csp_code, period_from, period_to, suppress_small_numbers=True)
 
 
 def is_crime_series(metric: Metric) -> bool:
@@ -138,7 +145,7 @@ def format_change(metric: Metric, comparison: dict) -> str:
         text = f"{change * 100:+.1f} percentage points"
     else:
         relative = comparison.get("relative_change")
-        text = f"{change:+,.1f}" if metric.kind == "rate" else f"{change:+,.0f}"
+        text = f"{change:+,.2f}" if metric.kind == "rate" else f"{change:+,.0f}"
         if relative is not None and not np.isnan(relative):
             text += f" ({relative * 100:+.1f}%)"
     verdict = "a significant change" if comparison.get("significant") else "not a significant change"

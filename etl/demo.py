@@ -146,7 +146,7 @@ def generate(
     started = time.perf_counter()
 
     forces = _forces(scale)
-    writers: dict[str, pacsv.CSVWriter] = {}
+    writers: dict[str, tuple[pacsv.CSVWriter, object]] = {}
     counts = dict.fromkeys(FILES, 0)
     try:
         for index, force in enumerate(forces):
@@ -154,15 +154,18 @@ def generate(
             tables = _force_extracts(rng, force, window_start, window_end)
             for name, table in tables.items():
                 if name not in writers:
-                    writers[name] = pacsv.CSVWriter(
-                        out / f"{name}.csv", table.schema,
-                        write_options=pacsv.WriteOptions(quoting_style="none"),
-                    )
-                writers[name].write_table(table)
+                    sink = open(out / f"{name}.csv", "wb")
+                    # Arrow quotes the header's names; a plain header line is what forces' exports carry.
+                    sink.write((",".join(table.column_names) + "\n").encode())
+                    writer = pacsv.CSVWriter(sink, table.schema, write_options=pacsv.WriteOptions(
+                        include_header=False, quoting_style="none"))
+                    writers[name] = (writer, sink)
+                writers[name][0].write_table(table)
                 counts[name] += table.num_rows
     finally:
-        for writer in writers.values():
+        for writer, sink in writers.values():
             writer.close()
+            sink.close()
 
     divisions = pd.concat([_divisions(force) for force in forces], ignore_index=True)
     csps = pd.concat([_csp_table(force) for force in forces], ignore_index=True)
@@ -461,8 +464,8 @@ def _incidents(rng: np.random.Generator, force: _Force, people: _People, start: 
     crime_step = rng.integers(1, 8, n)  # other crime types take the numbers between
     crime_number = _sequence_by_year(crime_recorded, crime_step, is_crime)
 
-    victim_age = np.floor(age_at_start[victim] + years_elapsed).astype(np.int64)
-    suspect_age = np.floor(suspect_age_of_victim[victim] + years_elapsed).astype(np.int64)
+    victim_age = np.minimum(np.floor(age_at_start[victim] + years_elapsed), 80).astype(np.int64)
+    suspect_age = np.minimum(np.floor(suspect_age_of_victim[victim] + years_elapsed), 95).astype(np.int64)
 
     data = {
         "reported": reported, "incident_number": incident_number,
@@ -961,8 +964,9 @@ def _datetimes(values: np.ndarray) -> pa.Array:
     if len(present):
         years = np.arange(_years(present.min()), _years(present.max()) + 1)
         for change in _clock_change_hours(years):
-            in_hour = (values >= change) & (values < change + np.timedelta64(HOUR, "s"))
-            values = np.where(in_hour, values + np.timedelta64(HOUR, "s"), values)
+            # Moved to the hour's end, not by an hour: a monotone map keeps every "not before" true.
+            hour_end = change + np.timedelta64(HOUR, "s")
+            values = np.where((values >= change) & (values < hour_end), hour_end, values)
     text = np.datetime_as_string(values, unit="s")
     return pa.array(text, pa.string(), mask=missing)
 

@@ -203,6 +203,7 @@ def run_load(
     summaries: list[FileSummary] = []
     display = _progress_display() if progress else nullcontext(None)
     with display as bar, atomic_write(db_path) as con:
+        con.execute(_query("session"))
         for item in planned:
             task = bar.add_task(item.source.label, total=1.0) if bar else None
             on_progress = (lambda f, t=task: bar.update(t, completed=f)) if bar else (lambda f: None)

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl.schemas import BOOLEAN_SPELLINGS, ENUM_SYNONYMS, ENUMS, schema
 
@@ -45,7 +46,7 @@ def _map_distinct(
 ) -> tuple[pd.Series, pd.Series]:
     """``convert`` applied once per distinct non-null value; ``_MISSING`` marks a value it cannot read."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    converted = [convert(v) for v in distinct]
+    converted = [convert(v) for v in distinct.tolist()]
     ok = np.array([c is not _MISSING for c in converted] + [True], dtype=bool)
     cleaned = pd.array([None if c is _MISSING else c for c in converted] + [None], dtype=dtype)
     return pd.Series(cleaned.take(codes), index=values.index, dtype=dtype), pd.Series(ok[codes], index=values.index)
@@ -70,6 +71,11 @@ def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _integer(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    try:  # fast path: Arrow parses a column of plain integers in one go
+        numbers = pa.array(values).cast(pa.int64()).to_pandas()
+        return pd.Series(numbers.to_numpy(), index=values.index).astype("Int64"), pd.Series(True, index=values.index)
+    except pa.ArrowInvalid:
+        pass
     numbers = pd.to_numeric(values, errors="coerce")
     whole = numbers.isna() | (numbers == np.floor(numbers))
     readable = values.isna() | (numbers.notna() & whole)
@@ -77,6 +83,12 @@ def _integer(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _datetime(values: pd.Series, date_only: bool) -> tuple[pd.Series, pd.Series]:
+    try:  # fast path: Arrow parses a column of naive ISO 8601 values in one go, or refuses the column
+        naive = pa.array(values).cast(pa.timestamp("us")).to_pandas()
+        moments = pd.Series(naive.to_numpy(), index=values.index, dtype="datetime64[us]")
+        return (moments.dt.normalize() if date_only else moments), pd.Series(True, index=values.index)
+    except pa.ArrowInvalid:
+        pass  # offsets, or a value that is no datetime: value by value below
     with_offset = values.str.contains(OFFSET, regex=True).fillna(False).astype(bool)
     moments = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     naive = with_offset.eq(False) & values.notna()

@@ -7,6 +7,7 @@ the database; it is created (32 random bytes, hex, mode 0600) the first time a l
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -60,6 +61,24 @@ def pseudonym(value: str, key: bytes) -> str:
     return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
 
 
+def _hasher(key: bytes):
+    """HMAC-SHA256 with the key's inner and outer pads hashed once (RFC 2104), not once per id as
+    ``hmac.digest`` does: the same result (see the tests) in less than half the time."""
+    padded = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    padded = padded.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded)).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded)).copy
+
+    def digest(value: str) -> str:
+        step = inner()
+        step.update(value.encode("utf-8"))
+        final = outer()
+        final.update(step.digest())
+        return final.hexdigest()
+
+    return digest
+
+
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     """Pseudonyms for a column of person ids; nulls stay null.
 
@@ -67,6 +86,7 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     factorised codes, so the cost grows with the number of people, not rows.
     """
     codes, distinct = pd.factorize(ids, use_na_sentinel=True)
-    hashed = pd.array([pseudonym(value, key) for value in distinct] + [None], dtype="str")
+    digest = _hasher(key)
+    hashed = pd.array([digest(value) for value in distinct.tolist()] + [None], dtype="str")
     # code -1 (null) picks the trailing None.
     return pd.Series(hashed.take(codes), index=ids.index, dtype="str")

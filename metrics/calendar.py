@@ -11,6 +11,7 @@ Wales has the same days, so they serve the forces of both nations.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import holidays
 
@@ -19,13 +20,23 @@ SUNDAY = 6  # date.weekday()
 
 def bank_holidays(first: date, last: date) -> list[date]:
     """England and Wales bank holidays from ``first`` to ``last`` inclusive."""
-    calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, last.year + 1))
-    return sorted(day for day in calendar if first <= day <= last)
+    return list(_bank_holidays(first, last))
 
 
 def non_counting_days(first: date, last: date) -> list[date]:
     """Sundays and bank holidays from ``first`` to ``last`` inclusive, in order, each once."""
+    return list(_non_counting_days(first, last))
+
+
+@lru_cache(maxsize=64)  # building the holiday calendar is slow next to a query; the days never change
+def _bank_holidays(first: date, last: date) -> tuple[date, ...]:
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, last.year + 1))
+    return tuple(sorted(day for day in calendar if first <= day <= last))
+
+
+@lru_cache(maxsize=64)
+def _non_counting_days(first: date, last: date) -> tuple[date, ...]:
     sundays = {first + timedelta(days=offset)
                for offset in range((last - first).days + 1)
                if (first + timedelta(days=offset)).weekday() == SUNDAY}
-    return sorted(sundays | set(bank_holidays(first, last)))
+    return tuple(sorted(sundays | set(_bank_holidays(first, last))))

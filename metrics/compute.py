@@ -73,12 +73,13 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         built = None
     if built != cache_key:
         _run(con, "marts/incident_flags", {**lookback, "cache_key": cache_key})
-    con.execute(sql("marts/facts"))  # after the flags: its macros bind to the table
+        con.execute(sql("marts/facts"))  # after the flags: its macros bind to the table
 
 
-def level_units(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+def level_units(con: duckdb.DuckDBPyConnection, level: str, *, prepared: bool = False) -> pd.DataFrame:
     """unit_code, unit_name and populations of every unit of a level in the reference tables."""
-    prepare(con)
+    if not prepared:
+        prepare(con)
     return _run(con, "marts/level_units", {"level": level})
 
 
@@ -127,7 +128,7 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
     rows = rows[keep]
 
     # Every metric, unit and month gets a headline row: zero when nothing happened there.
-    units = level_units(con, level)
+    units = level_units(con, level, prepared=True)
     all_units = sorted(set(units["unit_code"].dropna()) | set(rows["unit_code"].dropna()))
     months = months_in_period(period_from, period_to) if by_month else [period_from]
     grid = pd.MultiIndex.from_product([ids, all_units, months], names=["metric_id", "unit_code", "month"])

@@ -5,9 +5,11 @@ number lives here once and the rule that uses it lives once in ``sql/``.
 """
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,13 @@ class Threshold:
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
+    """The parsed file (a fresh copy: callers may change it); re-read only when the file changes."""
+    stat = path.stat()
+    return copy.deepcopy(_parse(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=16)
+def _parse(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
     with open(path, "rb") as fh:
         return tomllib.load(fh)
 

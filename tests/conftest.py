@@ -31,8 +31,10 @@ CSPS = pd.DataFrame(
         "population_female_16plus": [75_000, 50_000, 62_000, 1_700],
     }
 )
-# Incidents a month per partnership: the tiny island has about one.
-MONTHLY_INCIDENTS = {"E22000001": 60, "E22000002": 40, "E22000003": 50, "E22000004": 1}
+# Incidents a month per partnership, placed at random; the tiny island has exactly one every four months
+# (so any 12 whole months hold 3 incidents: a count its partnership view must show as <5).
+MONTHLY_INCIDENTS = {"E22000001": 60, "E22000002": 40, "E22000003": 50}
+TINY_CSP, TINY_EVERY_MONTHS = "E22000004", 4
 MONTHS = 42  # reaches back past the June 2023 counting-rules change
 
 
@@ -52,9 +54,13 @@ def build_synthetic_force(path: Path, *, today: date | None = None, seed: int = 
     start = pd.Timestamp(end) - pd.DateOffset(months=MONTHS)
     rows = []
     for csp in CSPS.itertuples():
-        count = MONTHLY_INCIDENTS[csp.csp_code] * MONTHS
-        seconds = rng.integers(0, int((pd.Timestamp(end) - start).total_seconds()), size=count)
-        reported = start + pd.to_timedelta(np.sort(seconds), unit="s")
+        if csp.csp_code == TINY_CSP:
+            reported = pd.DatetimeIndex([start + pd.DateOffset(months=m, days=14, hours=20)
+                                         for m in range(0, MONTHS, TINY_EVERY_MONTHS)])
+        else:
+            count = MONTHLY_INCIDENTS[csp.csp_code] * MONTHS
+            seconds = rng.integers(0, int((pd.Timestamp(end) - start).total_seconds()), size=count)
+            reported = start + pd.to_timedelta(np.sort(seconds), unit="s")
         rows.append(pd.DataFrame({"csp_code": csp.csp_code, "division_code": csp.division_code, "reported_at": reported}))
     inc = pd.concat(rows, ignore_index=True)
     n = len(inc)

@@ -17,6 +17,7 @@ the id of another control whose value is a division code); allowed requests that
 Every callback is also checked against:
 - the unit filters it carries (``filter_id(..., "division" | "csp")`` inputs or state, and the
   ``?division=&csp=`` of the page URL): ``policy.can_see_aggregates``;
+- any (level, unit) context a store passes in (``{"level": ..., "unit": ...}``): the same;
 - the page it belongs to (``ids.page_id(page, ...)`` prefix, a filter id's ``page``, or the path the
   Dash Pages router is asked to render): ``PAGE_RULES``.
 """
@@ -41,6 +42,7 @@ from app.auth.policy import (
 PAGES_LOCATION = "_pages_location"
 PAGES_CONTENT = "_pages_content"
 UNIT_FILTERS = ("division", "csp")
+LEVELS = ("force", "division", "csp")
 
 # Pages whose every callback needs more than sign-in. Keyed by the page name used in ``ids.page_id``
 # and in the page's path (``/data-quality`` -> ``data-quality``).
@@ -77,6 +79,11 @@ def record_level(
     return component_id
 
 
+def declared_record_level(component_id: str | Mapping[str, Any]) -> RecordLevelOutput | None:
+    """What ``record_level`` declared for this id, or None for an ordinary output."""
+    return RECORD_LEVEL.get(_id_key(component_id))
+
+
 @dataclass
 class CallbackRequest:
     """What a ``/_dash-update-component`` body asks for."""
@@ -85,6 +92,8 @@ class CallbackRequest:
     filters: dict[str, Any] = field(default_factory=dict)  # FILTER_NAMES -> value
     values_by_id: dict[str, Any] = field(default_factory=dict)  # plain string id -> value
     pages: set[str] = field(default_factory=set)
+    # (level, unit) pairs carried in stores, e.g. a tile's {"level": "csp", "unit": "E22...", ...} context.
+    unit_contexts: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 def _flatten(items: Any) -> Iterable[dict]:
@@ -119,6 +128,9 @@ def parse_callback(body: Any) -> CallbackRequest:
             request.output_ids.append(output["id"])
     for item in _flatten([body.get("inputs") or [], body.get("state") or []]):
         component_id, prop, value = item.get("id"), item.get("property"), item.get("value")
+        if isinstance(value, dict) and value.get("level") in LEVELS and "unit" in value:
+            unit = value.get("unit")
+            request.unit_contexts.append((value["level"], None if unit is None else str(unit)))
         if isinstance(component_id, dict) and component_id.get("type") == ids.FILTER_TYPE:
             name = component_id.get("name")
             if name in ids.FILTER_NAMES and value not in (None, "", []):
@@ -187,14 +199,17 @@ def check_callback(principal: Principal, body: Any) -> list[AuditIntent]:
     """Raise ``Forbidden`` if the principal may not have what this callback asks for; otherwise the
     record-level views it opens, to be audited once it has answered."""
     request = parse_callback(body)
-    for page in sorted(request.pages):
+    for page in sorted(request.pages & PAGE_RULES.keys()):  # pages without a rule need only sign-in
         allowed, what = PAGE_RULES[page]
         if not allowed(principal):
             raise Forbidden(f"Not permitted: {what}")
     check_unit_filters(principal, request.filters)
+    for level, unit in request.unit_contexts:
+        if not can_see_aggregates(principal, level, unit):
+            raise Forbidden(f"Not permitted: {level} figures for {unit or 'the force'}")
     intents: list[AuditIntent] = []
     for component_id in request.output_ids:
-        declared = RECORD_LEVEL.get(_id_key(component_id))
+        declared = declared_record_level(component_id)
         if declared is None:
             continue
         division = _scalar(request.filters.get("division"))

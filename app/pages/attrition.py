@@ -37,6 +37,7 @@ CASE_CSV_BUTTON = ids.page_id(PAGE, "case-list-csv")
 CASE_CSV = record_level(ids.download_id(PAGE, "case-list-csv"), view="attrition case list", export=True)
 
 OUTCOME_CHOICES = ["0", "1", "1A"] + [str(n) for n in range(2, 23)]
+ANY = "any"
 
 
 def _unit(division: str | None, csp: str | None) -> tuple[str, str | None]:
@@ -74,11 +75,12 @@ def layout(**query) -> html.Div:
     if not data.database_ready():
         return html.Div([components.page_heading("Attrition"), components.no_database()])
     state = components.FilterState.from_query(query)
-    stage_options = [{"label": "Any stage", "value": ""}] + [
+    # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
+    stage_options = [{"label": "Any stage", "value": ANY}] + [
         {"label": f"Lost before: {label}", "value": stage}
         for stage, label in attrition.STAGES.items() if stage != "recorded"
     ]
-    outcome_options = [{"label": "Any outcome", "value": ""}] + [
+    outcome_options = [{"label": "Any outcome", "value": ANY}] + [
         {"label": "0 — awaiting outcome" if code == "0" else f"Outcome {code}", "value": code}
         for code in OUTCOME_CHOICES
     ]
@@ -107,9 +109,9 @@ def layout(**query) -> html.Div:
                     dbc.Row(
                         [
                             dbc.Col([dbc.Label("Stage lost", html_for=STAGE_LOST, className="fw-semibold"),
-                                     dbc.Select(id=STAGE_LOST, options=stage_options, value="")], xs=12, sm=6, lg=4),
+                                     dbc.Select(id=STAGE_LOST, options=stage_options, value=ANY)], xs=12, sm=6, lg=4),
                             dbc.Col([dbc.Label("Outcome type", html_for=OUTCOME_TYPE, className="fw-semibold"),
-                                     dbc.Select(id=OUTCOME_TYPE, options=outcome_options, value="")], xs=12, sm=6, lg=4),
+                                     dbc.Select(id=OUTCOME_TYPE, options=outcome_options, value=ANY)], xs=12, sm=6, lg=4),
                             dbc.Col(dbc.Button("Download the case list (CSV)", id=CASE_CSV_BUTTON, color="primary",
                                                className="mt-4"), xs=12, lg=4),
                         ],
@@ -229,7 +231,8 @@ def _case_list_allowed(level: str, unit_code: str | None) -> bool:
 def _case_list(state: components.FilterState, stage_lost: str | None, outcome_type: str | None) -> pd.DataFrame:
     level, unit_code = _unit(state.division, state.csp)
     return attrition.case_list(data.connection(), level, unit_code, state.period_from, state.period_to,
-                               stage_lost=stage_lost or None, outcome_type=outcome_type or None)
+                               stage_lost=None if stage_lost in (None, "", ANY) else stage_lost,
+                               outcome_type=None if outcome_type in (None, "", ANY) else outcome_type)
 
 
 @callback(

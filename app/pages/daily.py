@@ -74,7 +74,8 @@ def layout(meeting: str | None = None, division: str | None = None, **_other) ->
                          dbc.Input(id=meeting_id, type="datetime-local", step=60,
                                    value=f"{_meeting(meeting):%Y-%m-%dT%H:%M}")], xs=12, sm=6, lg=4),
                 dbc.Col([dbc.Label("Division", html_for=components.dom_id(division_id), className="fw-semibold"),
-                         dbc.Select(id=division_id, options=division_options, value=division or "")],
+                         dbc.Select(id=division_id, options=division_options, value=division or "",
+                                    placeholder="All divisions")],
                         xs=12, sm=6, lg=4),
             ],
             className="g-3 align-items-end",
@@ -107,7 +108,7 @@ def _action_lists(meeting: datetime, division: str | None) -> dict[str, pd.DataF
 
 def _card(row: pd.Series) -> dbc.Col:
     items = [
-        html.Div([html.Dt(label, className="col-8 fw-normal"), html.Dd(f"{int(row[key]):,}", className="col-4 text-end mb-1")],
+        html.Div([html.Dt(label, className="col-8 fw-normal"), html.Dd(f"{int(row[key]):,}", className="col-4 text-end mb-1", **{"data-summary": key})],
                  className="row g-0" + (" ps-3 small" if key.startswith("new_") and key != "new_incidents" else ""))
         for key, label in SUMMARY_LABELS.items()
     ]

@@ -88,7 +88,7 @@ def layout(**query):
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     state = _chosen(FilterState.from_query(query))
-    parts = [heading, components.filter_bar(PAGE, state, FIELDS)]
+    parts = [heading, components.filter_bar(PAGE, state, FIELDS, all_divisions=False)]
     if state.metric:
         parts.append(tiles.metric_chooser(PAGE, state.metric))
         parts.append(html.Div(_content(state), id=DETAIL))

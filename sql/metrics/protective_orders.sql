@@ -15,9 +15,11 @@ WITH notices AS (
     SELECT
         n.notice_id,
         (epoch(n.hearing_at) - epoch(n.served_at)) / 3600.0
+            -- (least / greatest skip NULLs, so days that did not join are filtered out explicitly)
             - coalesce(sum(greatest(0.0,
                   epoch(least(n.hearing_at, CAST(d.day AS TIMESTAMP) + INTERVAL 1 DAY))
-                  - epoch(greatest(n.served_at, CAST(d.day AS TIMESTAMP))))), 0.0) / 3600.0 AS counted_hours
+                  - epoch(greatest(n.served_at, CAST(d.day AS TIMESTAMP))))) FILTER (WHERE d.day IS NOT NULL),
+                  0.0) / 3600.0 AS counted_hours
     FROM notices AS n
     LEFT JOIN non_counting AS d
         ON d.day >= CAST(n.served_at AS DATE) AND d.day <= CAST(n.hearing_at AS DATE)

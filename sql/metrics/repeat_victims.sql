@@ -1,22 +1,25 @@
 -- Distinct victims with an incident in the period (or month), and those of them with a repeat: any of
 -- their incidents in the period had an earlier incident of theirs within the look-back (whole force).
--- A victim counts once, at the unit (and breakdown values) of their last incident in the period, so
--- divisions and CSPs sum to the force.
-WITH in_period AS (
-    SELECT *, month_of(reported_at, $by_month) AS month
+-- A victim counts once, at the unit (and breakdown values) of their last incident in the period (the
+-- greater incident id on a tie), so divisions and CSPs sum to the force.
+WITH victims AS (
+    SELECT
+        victim_id,
+        month_of(reported_at, $by_month) AS month,
+        bool_or(is_repeat_victim_incident) AS victim_is_repeat,
+        max_by({'force_code': force_code, 'division_code': division_code, 'csp_code': csp_code,
+                'breakdown_list': breakdown_list},
+               {'reported_at': reported_at, 'incident_id': incident_id}) AS last_incident
     FROM incident_facts()
     WHERE in_period(reported_at, $period_from, $period_to)
-), victims AS (
-    SELECT
-        *,
-        bool_or(is_repeat_victim_incident) OVER (PARTITION BY victim_id, month) AS victim_is_repeat
-    FROM in_period
-    QUALIFY row_number() OVER (PARTITION BY victim_id, month ORDER BY reported_at DESC, incident_id DESC) = 1
+    GROUP BY victim_id, month
 ), placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
-        unnest(breakdown_rows(breakdown_list, $with_breakdowns)) AS b,
-        *
+        unit_at($level, last_incident.force_code, last_incident.division_code, last_incident.csp_code)
+            AS unit_code,
+        month,
+        victim_is_repeat,
+        unnest(breakdown_rows(last_incident.breakdown_list, $with_breakdowns)) AS b
     FROM victims
 )
 SELECT

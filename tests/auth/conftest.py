@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
+import dash
 import flask
 import pytest
 
@@ -52,15 +54,23 @@ def auth_environment(monkeypatch: pytest.MonkeyPatch, users_file: Path, workdir:
     return audit_db
 
 
+class Dashboard(NamedTuple):
+    app: dash.Dash
+    server: flask.Flask
+    audit_db: Path
+
+
 @pytest.fixture(scope="module")
-def standalone(synthetic_force_db: Path, users_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[flask.Flask, Path]]:
-    """The dashboard's Flask server with standalone sign-in, and its audit database."""
+def standalone(synthetic_force_db: Path, users_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """The dashboard with standalone sign-in (idle limit 30 minutes, absolute 8 hours), and its audit log."""
     from app.server import create_app
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         audit_db = auth_environment(monkeypatch, users_file, tmp_path_factory.mktemp("standalone"),
                                     DAPERF_SESSION_IDLE_MINUTES="30", DAPERF_SESSION_MAX_HOURS="8")
-        yield create_app(synthetic_force_db, demo=False).server, audit_db
+        app = create_app(synthetic_force_db, demo=False)
+        app.server.test_client().get("/sign-in")  # Dash finishes its set-up (the callback map) on a first request
+        yield Dashboard(app, app.server, audit_db)
 
 
 def csrf_token(html: bytes) -> str:
@@ -80,7 +90,7 @@ def sign_in(server: flask.Flask, username: str, password: str = PASSWORD):
 @pytest.fixture(scope="module")
 def clients(standalone) -> dict[str, object]:
     """A signed-in client per role (the same clients for the whole module)."""
-    server, _audit_db = standalone
+    server = standalone.server
     signed_in = {}
     for role, username in ROLE_USER.items():
         client, response = sign_in(server, username)

@@ -19,7 +19,7 @@ def _assert_hardened(response, *, cacheable: bool = False) -> None:
 
 
 def test_headers_on_pages_callbacks_sign_in_and_refusals(standalone, clients):
-    server, _ = standalone
+    server = standalone.server
     _assert_hardened(server.test_client().get("/sign-in"))
     _assert_hardened(server.test_client().get("/", headers=HTML))  # the redirect to sign-in
     _assert_hardened(server.test_client().post("/_dash-update-component", json={}))  # 401

@@ -13,7 +13,7 @@ HTML = {"Accept": "text/html"}
 
 
 def test_every_page_redirects_to_sign_in_when_signed_out(standalone):
-    server, _ = standalone
+    server = standalone.server
     client = server.test_client()
     for path in ("/", "/attrition?from=2025-01&to=2025-12", "/daily", "/audit", "/data-quality"):
         response = client.get(path, headers=HTML)
@@ -22,7 +22,7 @@ def test_every_page_redirects_to_sign_in_when_signed_out(standalone):
 
 
 def test_callbacks_and_layout_refuse_without_a_session(standalone):
-    client = standalone[0].test_client()
+    client = standalone.server.test_client()
     assert client.post("/_dash-update-component", json={"output": "x.children", "outputs": {"id": "x", "property": "children"},
                                                          "inputs": [], "changedPropIds": []}).status_code == 401
     assert client.get("/_dash-layout").status_code == 401
@@ -30,7 +30,7 @@ def test_callbacks_and_layout_refuse_without_a_session(standalone):
 
 
 def test_sign_in_page_and_its_stylesheet_are_public(standalone):
-    client = standalone[0].test_client()
+    client = standalone.server.test_client()
     page = client.get("/sign-in")
     assert page.status_code == 200
     assert b'<label for="username">' in page.data and b'<label for="password">' in page.data
@@ -39,7 +39,7 @@ def test_sign_in_page_and_its_stylesheet_are_public(standalone):
 
 
 def test_good_password_signs_in_and_returns_to_the_page_asked_for(standalone):
-    server, _ = standalone
+    server = standalone.server
     client = server.test_client()
     token = csrf_token(client.get("/sign-in?next=/daily").data)
     response = client.post("/sign-in", data={"username": "coord", "password": PASSWORD, "csrf_token": token,
@@ -52,7 +52,7 @@ def test_good_password_signs_in_and_returns_to_the_page_asked_for(standalone):
 
 
 def test_next_never_leaves_the_site(standalone):
-    server, _ = standalone
+    server = standalone.server
     client = server.test_client()
     token = csrf_token(client.get("/sign-in").data)
     response = client.post("/sign-in", data={"username": "coord", "password": PASSWORD, "csrf_token": token,
@@ -61,7 +61,7 @@ def test_next_never_leaves_the_site(standalone):
 
 
 def test_bad_password_and_unknown_user_are_refused_alike(standalone):
-    server, _ = standalone
+    server = standalone.server
     wrong, wrong_response = sign_in(server, "chief", "not the password at all")
     unknown, unknown_response = sign_in(server, "nobody", PASSWORD)
     for client, response in ((wrong, wrong_response), (unknown, unknown_response)):
@@ -71,7 +71,7 @@ def test_bad_password_and_unknown_user_are_refused_alike(standalone):
 
 
 def test_sign_in_without_the_csrf_token_is_refused(standalone):
-    client = standalone[0].test_client()
+    client = standalone.server.test_client()
     client.get("/sign-in")
     response = client.post("/sign-in", data={"username": "chief", "password": PASSWORD})
     assert response.status_code == 400
@@ -81,7 +81,7 @@ def test_sign_in_without_the_csrf_token_is_refused(standalone):
 
 
 def test_sign_out_needs_the_form_token_and_ends_the_session(standalone):
-    client, _ = sign_in(standalone[0], "chief")
+    client, _ = sign_in(standalone.server, "chief")
     assert client.post("/sign-out", data={}).status_code == 400
     assert client.get("/", headers=HTML).status_code == 200
     token = csrf_token(client.get("/sign-out").data)
@@ -90,7 +90,7 @@ def test_sign_out_needs_the_form_token_and_ends_the_session(standalone):
 
 
 def test_idle_session_expires(standalone):
-    client, _ = sign_in(standalone[0], "chief")
+    client, _ = sign_in(standalone.server, "chief")
     assert client.get("/", headers=HTML).status_code == 200
     with client.session_transaction() as session:
         session["last_seen"] = time.time() - 31 * 60  # idle limit in this app: 30 minutes
@@ -98,7 +98,7 @@ def test_idle_session_expires(standalone):
 
 
 def test_absolute_session_limit_holds_even_when_active(standalone):
-    client, _ = sign_in(standalone[0], "chief")
+    client, _ = sign_in(standalone.server, "chief")
     with client.session_transaction() as session:
         session["signed_in_at"] = time.time() - 8 * 3600 - 60  # absolute limit in this app: 8 hours
         session["last_seen"] = time.time()

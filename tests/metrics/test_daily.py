@@ -231,3 +231,30 @@ def test_meeting_time_from_text_and_default():
     # data ending 31 October: the morning after, 1 November 08:00
     assert default_meeting_time(now, date(2026, 10, 31)) == datetime(2026, 11, 1, 8, 0)
     assert default_meeting_time(now, None) == datetime(2026, 11, 23, 10, 55)
+
+
+def test_notice_deadline_agrees_with_the_hearing_within_48h_metric():
+    """The daily list runs the statutory clock forward from service; order_heard_within_48h_rate counts
+    the hours from service to hearing. A hearing at the listed deadline must count as in time, and one a
+    minute later must not."""
+    from datetime import timedelta
+
+    from metrics.compute import compute
+
+    con = connect_memory()
+    insert_rows(con, "divisions", [{"force_code": FORCE, "division_code": "D1", "division_name": "North"}])
+    insert_rows(con, "csps", [{"csp_code": "CD1", "csp_name": "Alpha", "force_code": FORCE, "division_code": "D1"}])
+    served = {"X1": datetime(2025, 5, 2, 18, 0), "X2": datetime(2025, 5, 2, 18, 0),   # Friday evening
+              "X3": datetime(2025, 5, 5, 9, 0), "X4": datetime(2025, 5, 5, 9, 0)}      # bank holiday morning
+    insert_rows(con, "protective_orders", [notice(n, "D1", at) for n, at in served.items()])
+    deadlines = notices_due(con, meeting_window(TUESDAY)).set_index("notice_id")["deadline_at"]
+    late = {"X2", "X4"}
+    for notice_id in served:
+        hearing = deadlines[notice_id].to_pydatetime() + (timedelta(minutes=1) if notice_id in late else timedelta(0))
+        con.execute("UPDATE protective_orders SET hearing_at = $h, order_applied_at = $a, order_outcome = 'granted' "
+                    "WHERE notice_id = $n", {"h": hearing, "a": served[notice_id], "n": notice_id})
+    row = compute(con, "force", datetime(2025, 5, 1).date(), datetime(2025, 5, 31).date(),
+                  metric_ids=["order_heard_within_48h_rate"], breakdowns=False).iloc[0]
+    # heard at the deadline: X1, X3 (2) of 4 heard
+    assert (row["numerator"], row["denominator"]) == (2, 4)
+    con.close()

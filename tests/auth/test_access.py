@@ -1,0 +1,227 @@
+"""Every role against every callback, page and download that returns record-level or other-unit data,
+posted over HTTP exactly as Dash posts it: allowed where the role table allows, 403 everywhere else.
+
+The callbacks are found from the app itself (its callback map) and from the record-level registry the
+page modules fill (``app.auth.guard.record_level``), so a new page is covered without editing this file.
+
+Synthetic force: NORTH holds E22000001 and E22000002; SOUTH holds E22000003 and E22000004.
+Users (tests/auth/conftest.py): division_lead north_lead -> NORTH; partnership ashford -> E22000001.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.auth import audit, guard
+from app.auth.policy import ROLES
+from tests.auth.dash_requests import callback_body, is_pattern, outputs_of, parse_id
+
+HTML = {"Accept": "text/html"}
+
+# Scope of a request: the unit filters it sends.
+SCOPES = {
+    "force": {},
+    "NORTH": {"division": "NORTH"},
+    "SOUTH": {"division": "SOUTH"},
+    "E22000001": {"csp": "E22000001"},  # in NORTH
+    "E22000003": {"csp": "E22000003"},  # in SOUTH
+}
+# Case lists and action lists: the role table, written out by hand.
+RECORD_LEVEL_ALLOWED = {
+    "chief_officer": set(SCOPES),
+    "coordinator": set(SCOPES),
+    "division_lead": {"NORTH", "E22000001"},  # own division, or a partnership inside it
+    "partnership": set(),
+    "analyst": set(),
+}
+
+
+def _filter_names(entry: dict) -> set[str]:
+    names = set()
+    for spec in entry["inputs"] + entry["state"]:
+        component_id = parse_id(spec["id"])
+        if isinstance(component_id, dict) and component_id.get("type") == "filter":
+            names.add(component_id["name"])
+    return names
+
+
+def _server_callbacks(app) -> dict[str, dict]:
+    """Every server-side callback with concrete ids (pattern-matching ones are checked separately)."""
+    return {
+        key: entry for key, entry in app.callback_map.items()
+        if entry.get("callback") is not None and entry["inputs"]
+        and not any(is_pattern(spec["id"]) for spec in entry["inputs"] + entry["state"])
+        and not any(isinstance(o.component_id, dict) for o in outputs_of(entry))
+        and not key.startswith(("_pages", ".._pages"))
+    }
+
+
+def _record_level_keys(app) -> list[str]:
+    return sorted(key for key, entry in _server_callbacks(app).items()
+                  if any(guard.declared_record_level(o.component_id) for o in outputs_of(entry)))
+
+
+def _page_keys(app, page: str) -> list[str]:
+    return sorted(key for key, entry in _server_callbacks(app).items()
+                  if any(str(o.component_id).startswith(page + "-") for o in outputs_of(entry))
+                  and not any(guard.declared_record_level(o.component_id) for o in outputs_of(entry)))
+
+
+def post(client, body: dict):
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_the_pages_declare_their_record_level_outputs(standalone):
+    keys = _record_level_keys(standalone.app)
+    assert any(key.startswith("attrition-case-list.") for key in keys)
+    assert any(key.startswith("attrition-case-list-csv-download.") for key in keys)
+    assert any(key.startswith("daily-actions.") for key in keys)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_record_level_callbacks_follow_the_role_table(standalone, clients, role):
+    app, client = standalone.app, clients[role]
+    checked = 0
+    for key in _record_level_keys(app):
+        names = _filter_names(app.callback_map[key])
+        for scope, filters in SCOPES.items():
+            if not set(filters) <= names:
+                continue  # this callback has no such filter (the daily page has no partnership filter)
+            response = post(client, callback_body(app, key, filters))
+            expected = 200 if scope in RECORD_LEVEL_ALLOWED[role] else 403
+            assert response.status_code == expected, (role, key, scope, response.data[:200])
+            checked += 1
+    assert checked >= 13  # attrition list and download x 5 scopes, daily actions x 3 scopes
+
+
+def test_record_level_views_and_refusals_are_audited(standalone, clients):
+    app = standalone.app
+    key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+    download = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list-csv-download."))
+    assert post(clients["coordinator"], callback_body(app, key, {"division": "SOUTH", "from": "2024-01"})).status_code == 200
+    assert post(clients["coordinator"], callback_body(app, download, {"csp": "E22000003"})).status_code == 200
+    assert post(clients["partnership"], callback_body(app, key, {"csp": "E22000001"})).status_code == 403
+    newest = audit.read_audit(3)
+    assert [(e.username, e.action, e.view, e.filters) for e in newest] == [
+        ("ashford", "refused", "attrition case list", {"csp": "E22000001"}),
+        ("coord", "export", "attrition case list", {"csp": "E22000003"}),
+        ("coord", "view", "attrition case list", {"division": "SOUTH", "from": "2024-01"}),
+    ]
+
+
+def test_aggregate_views_do_not_write_the_audit_log(standalone, clients):
+    app = standalone.app
+    before = len(audit.read_audit(10_000))
+    key = next(k for k in _server_callbacks(app) if "attrition-summary" in k)
+    assert post(clients["coordinator"], callback_body(app, key, {})).status_code == 200
+    assert len(audit.read_audit(10_000)) == before
+
+
+def test_partnership_user_is_refused_other_partnerships_and_divisions_on_every_callback(standalone, clients):
+    app, client = standalone.app, clients["partnership"]
+    checked = 0
+    for key, entry in _server_callbacks(app).items():
+        names = _filter_names(entry)
+        if "csp" in names:
+            response = post(client, callback_body(app, key, {"csp": "E22000003"}))
+            assert response.status_code == 403, (key, response.data[:200])
+            checked += 1
+        if "division" in names:
+            response = post(client, callback_body(app, key, {"division": "NORTH"}))
+            assert response.status_code == 403, (key, response.data[:200])
+            checked += 1
+    assert checked >= 4
+
+
+def test_partnership_user_gets_own_partnership_aggregates(standalone, clients):
+    app = standalone.app
+    keys = [k for k, e in _server_callbacks(app).items() if "csp" in _filter_names(e)
+            and not any(guard.declared_record_level(o.component_id) for o in outputs_of(e))]
+    assert keys
+    for key in keys:
+        response = post(clients["partnership"], callback_body(app, key, {"csp": "E22000001"}))
+        assert response.status_code == 200, (key, response.data[:200])
+
+
+# Pages whose every callback is limited to some roles: page -> roles allowed.
+PAGE_ROLES = {
+    "data-quality": {"analyst", "chief_officer", "coordinator"},
+    "audit": {"analyst", "chief_officer"},
+    "daily": {"chief_officer", "coordinator", "division_lead", "analyst"},
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_ROLES))
+def test_restricted_pages_callbacks_follow_the_role_table(standalone, clients, page):
+    app = standalone.app
+    keys = _page_keys(app, page)
+    assert keys, f"no callbacks found for {page}"
+    for role in ROLES:
+        for key in keys:
+            response = post(clients[role], callback_body(app, key, {}))
+            expected = 200 if role in PAGE_ROLES[page] else 403
+            assert response.status_code == expected, (role, key, response.data[:200])
+
+
+def _router_body(path: str, search: str = "") -> dict:
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "state": [],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_ROLES))
+def test_restricted_pages_layouts_follow_the_role_table(clients, page):
+    for role in ROLES:
+        response = post(clients[role], _router_body(f"/{page}"))
+        expected = 200 if role in PAGE_ROLES[page] else 403
+        assert response.status_code == expected, (role, page, response.data[:200])
+
+
+def test_page_urls_naming_another_unit_are_refused(clients):
+    partnership = clients["partnership"]
+    assert post(partnership, _router_body("/attrition", "?csp=E22000003")).status_code == 403
+    assert post(partnership, _router_body("/division", "?division=SOUTH")).status_code == 403
+    assert post(partnership, _router_body("/", "")).status_code == 200
+    assert partnership.get("/attrition?csp=E22000003", headers=HTML).status_code == 403
+    assert partnership.get("/attrition?csp=E22000001", headers=HTML).status_code == 200
+    assert clients["division_lead"].get("/attrition?division=SOUTH", headers=HTML).status_code == 200  # aggregates
+
+
+def test_tile_context_naming_another_partnership_is_refused(standalone, clients):
+    """Stores that carry a (level, unit) context are checked like filters."""
+    body = {
+        "output": '{"page":["MATCH"],"type":"breakdown-view"}.children',
+        "outputs": {"id": {"type": "breakdown-view", "page": "partnership"}, "property": "children"},
+        "inputs": [{"id": {"type": "breakdown-select", "page": "partnership"}, "property": "value", "value": "victim_sex"}],
+        "state": [{"id": {"type": "breakdown-context", "page": "partnership"}, "property": "data",
+                   "value": {"metric": "m", "level": "csp", "unit": "E22000003", "from": "2025-01-01", "to": "2025-12-31"}},
+                  {"id": {"type": "breakdown-context", "page": "partnership"}, "property": "id",
+                   "value": {"type": "breakdown-context", "page": "partnership"}}],
+        "changedPropIds": ['{"page":"partnership","type":"breakdown-select"}.value'],
+    }
+    assert post(clients["partnership"], body).status_code == 403
+
+
+def test_forbidden_raised_inside_a_callback_is_a_403_not_a_500(standalone, clients):
+    """The audit page's callback calls ``require`` itself; with the guard's page rule taken away for this
+    request the callback's own refusal must still come back as 403."""
+    app = standalone.app
+    key = _page_keys(app, "audit")[0]
+    rule = guard.PAGE_RULES.pop("audit")
+    try:
+        response = post(clients["coordinator"], callback_body(app, key, {}))
+    finally:
+        guard.PAGE_RULES["audit"] = rule
+    assert response.status_code == 403
+    assert b"Not permitted" in response.data
+
+
+def test_callbacks_must_be_json(clients):
+    response = clients["chief_officer"].post("/_dash-update-component", data={"output": "x"})
+    assert response.status_code == 403

@@ -1,0 +1,90 @@
+"""The pseudonymisation key is never in the repository or the database, and person ids are never in the
+audit log: grep the bytes."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.auth import audit
+from app.auth.policy import Principal
+from daperf.config import REPO_ROOT, settings
+from etl.load import run_load
+from etl.pseudonymise import load_key
+
+GOOD_BATCH = Path(__file__).resolve().parents[1] / "fixtures" / "extracts" / "good"
+SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", "node_modules", "test-artifacts"}
+LARGEST_FILE = 256 * 1024 * 1024
+
+
+def _forms(key: bytes) -> list[bytes]:
+    """The key as raw bytes and as hex text, either case."""
+    return [key, key.hex().encode(), key.hex().upper().encode()]
+
+
+def _repository_files() -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(REPO_ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        for name in files:
+            path = Path(root) / name
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= LARGEST_FILE:
+                found.append(path)
+    return found
+
+
+@pytest.fixture
+def key_file(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "secrets" / "pseudonymisation.key"
+    monkeypatch.setenv("DAPERF_KEY_FILE", str(path))
+    monkeypatch.setenv("DAPERF_AUDIT_DB", str(tmp_path / "audit.sqlite"))
+    monkeypatch.delenv("DAPERF_AUTH_CONFIG", raising=False)
+    return path
+
+
+def test_the_key_is_in_neither_the_database_nor_the_audit_log(key_file, tmp_path):
+    db = tmp_path / "db" / "daperf.duckdb"
+    run_load(GOOD_BATCH, db, progress=False)
+    audit.record(Principal("coord", "coordinator"), "view", "attrition case list", {"division": "SOUTH"})
+    key = load_key()
+    for path in (db, tmp_path / "audit.sqlite"):
+        content = path.read_bytes()
+        assert content, path
+        for form in _forms(key):
+            assert form not in content, f"the pseudonymisation key is in {path.name}"
+
+
+def test_person_ids_from_the_extracts_are_not_in_the_audit_log(key_file, tmp_path):
+    audit.record(Principal("coord", "coordinator"), "view", "attrition case list", {"division": "SOUTH"})
+    content = (tmp_path / "audit.sqlite").read_bytes()
+    for raw_id in (b"NOM0001", b"NOM0002", b"INC001", b"CR001"):
+        assert raw_id not in content
+
+
+def test_no_key_in_the_repository():
+    """The deployment's key (the demo's, when `make run` has made one) and the session-signing key are in
+    no file of the repository — including a demo database under data/."""
+    from app.auth.config import auth_config
+
+    keys = []
+    configured = settings().key_file.expanduser()
+    if configured.exists() and not configured.resolve().is_relative_to(REPO_ROOT.resolve()):
+        keys.append(load_key(configured))
+    session_key_file = auth_config().secret_key_file
+    if session_key_file.exists():
+        keys.append(session_key_file.read_text().strip().encode())
+    if not keys:
+        pytest.skip("no deployment key on this machine yet (make run creates the demo's)")
+    forms = [form for key in keys for form in _forms(key)]
+    for path in _repository_files():
+        content = path.read_bytes()
+        for form in forms:
+            assert form not in content, f"a key is in {path.relative_to(REPO_ROOT)}"
+
+
+def test_a_key_file_inside_the_repository_is_refused(monkeypatch):
+    from etl.pseudonymise import KeyFileError
+
+    with pytest.raises(KeyFileError, match="inside the repository"):
+        load_key(REPO_ROOT / "data" / "pseudonymisation.key")
