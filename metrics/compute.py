@@ -10,6 +10,8 @@ numerators over the sum of denominators, never a mean of rates.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Iterable
 
@@ -52,28 +54,72 @@ def _check(level: str, period_from: date, period_to: date, metric_ids: Iterable[
     return ids
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, available: dict) -> pd.DataFrame:
-    """Run sql/<name>.sql binding exactly the parameters it names."""
-    text = sql(name)
-    wanted = dict.fromkeys(_PARAMETER.findall(text))
+def _parameters_of(name: str, available: dict) -> dict:
+    """Exactly the parameters sql/<name>.sql names (DuckDB refuses any others)."""
+    wanted = dict.fromkeys(_PARAMETER.findall(sql(name)))
     missing = [key for key in wanted if key not in available]
     if missing:
         raise KeyError(f"sql/{name}.sql needs parameter(s) {', '.join(missing)}")
-    return con.execute(text, {key: available[key] for key in wanted}).df()
+    return {key: available[key] for key in wanted}
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, available: dict) -> pd.DataFrame:
+    """Run sql/<name>.sql binding exactly the parameters it names."""
+    return con.execute(sql(name), _parameters_of(name, available)).df()
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> str:
+    """Make the marts ready (see ``prepare``) and return the fingerprint of the data they stand on."""
+    fingerprint = "|".join(_run(con, "marts/fingerprint", {}).iloc[0].astype(str))
+    lookback_days = threshold_values()["lookback_days"]
+    flags_key = f"{fingerprint.split('|')[0]}|{lookback_days}"
+    try:
+        built = _run(con, "marts/incident_flags_built", {})["cache_key"].iloc[0]
+    except duckdb.CatalogException:  # first use on this connection
+        built = None
+    if built != flags_key:
+        _run(con, "marts/incident_flags", {"lookback_days": lookback_days, "cache_key": flags_key})
+        con.execute(sql("marts/facts"))  # after the flags: its macros bind to the table
+    return fingerprint
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Create the marts the metric queries stand on: TEMP macros, and the incidents' look-back flags
     as a TEMP table for this connection, rebuilt only when the incidents (or the look-back) change."""
-    lookback = {"lookback_days": threshold_values()["lookback_days"]}
-    cache_key = _run(con, "marts/incident_flags_key", lookback)["cache_key"].iloc[0]
+    _prepare(con)
+
+
+# A family's counts at the force / division / CSP grain, per data fingerprint and parameters: the three
+# levels, and every metric of a family's monthly series, share one query. A hit needs identical data.
+_FAMILY_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_FAMILY_CACHE_SIZE = 64
+_FAMILY_CACHE_LOCK = threading.Lock()
+
+
+def _family_counts(con, family: str, parameters: dict, fingerprint: str) -> pd.DataFrame:
+    """sql/metrics/<family>.sql's counts; ``parameters`` holds every threshold (the look-back among them
+    shapes the flags the query reads), so any change of data or threshold misses the cache."""
+    key = (fingerprint, family, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                             for k, v in parameters.items())))
+    with _FAMILY_CACHE_LOCK:
+        if key in _FAMILY_CACHE:
+            _FAMILY_CACHE.move_to_end(key)
+            return _FAMILY_CACHE[key]
+    counts = _run(con, f"metrics/{family}", parameters)  # binds only the parameters the file names
+    with _FAMILY_CACHE_LOCK:
+        _FAMILY_CACHE[key] = counts
+        while len(_FAMILY_CACHE) > _FAMILY_CACHE_SIZE:
+            _FAMILY_CACHE.popitem(last=False)
+    return counts
+
+
+def _rollup(con, counts: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The family's counts summed to the units of ``level`` (sql/metrics/rollup.sql)."""
+    con.register("family_rows", counts)
     try:
-        built = _run(con, "marts/incident_flags_built", {})["cache_key"].iloc[0]
-    except duckdb.CatalogException:  # first use on this connection
-        built = None
-    if built != cache_key:
-        _run(con, "marts/incident_flags", {**lookback, "cache_key": cache_key})
-        con.execute(sql("marts/facts"))  # after the flags: its macros bind to the table
+        return _run(con, "metrics/rollup", {"level": level})
+    finally:
+        con.unregister("family_rows")
 
 
 def level_units(con: duckdb.DuckDBPyConnection, level: str, *, prepared: bool = False) -> pd.DataFrame:
@@ -88,7 +134,7 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
 
     ``month`` is the first of the month when ``by_month``, else ``period_from`` on every row.
     """
-    prepare(con)
+    fingerprint = _prepare(con)
     wanted = [METRICS[mid] for mid in ids]
     counted = {m.numerator_of or m.id for m in wanted}  # population rates are counted by their count metric
     families: dict[str, list[Metric]] = {}
@@ -96,14 +142,14 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
         families.setdefault(METRICS[mid].sql, []).append(METRICS[mid])
     parameters = {
         **threshold_values(),
-        "level": level, "period_from": period_from, "period_to": period_to,
+        "period_from": period_from, "period_to": period_to,
         "by_month": by_month, "with_breakdowns": breakdowns,
         # A hearing can fall after the period: cover the year after too.
         "non_counting_days": non_counting_days(date(period_from.year, 1, 1), date(period_to.year + 1, 12, 31)),
     }
     pieces = []
     for family, members in sorted(families.items()):
-        result = _run(con, f"metrics/{family}", parameters)
+        result = _rollup(con, _family_counts(con, family, parameters, fingerprint), level)
         keys = {name: result[name].to_numpy(dtype=object) for name in _KEYS[1:]}
         for metric in members:
             den = f"{metric.id}__den"
@@ -192,6 +238,8 @@ def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str,
     """
     period_from, period_to = _as_day(period_from), _as_day(period_to)
     ids = _check(level, period_from, period_to, metric_ids)
+    if not ids:
+        return pd.DataFrame(columns=COLUMNS)
     long = _long_frame(con, level, period_from, period_to, ids, breakdowns=breakdowns, by_month=False)
     if unit_codes is not None:
         long = long[long["unit_code"].isin(list(unit_codes))]

@@ -169,13 +169,14 @@ def daily_summary(
     window: MeetingWindow,
     divisions: pd.DataFrame,
     division_code: str | None = None,
+    lists: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One row per division (``divisions``: ``division_code, division_name``, e.g. ``app.data.divisions()``;
     only the chosen one when ``division_code`` is given), counting the window's new incidents by risk
     level and each action list's rows. The counts are the action lists' own rows, so a card and its list
-    always agree."""
+    always agree. ``lists``: the same window's and division's ``action_lists`` when the caller has them."""
     incidents = new_incidents(con, window, division_code)
-    lists = action_lists(con, window, division_code)
+    lists = lists if lists is not None else action_lists(con, window, division_code)
     summary = divisions[["division_code", "division_name"]].copy()
     if division_code:
         summary = summary[summary["division_code"] == division_code]

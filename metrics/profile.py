@@ -17,7 +17,7 @@ The frame is in the export format (so ``metrics.suppression.suppress`` applies):
 (``breakdown`` null: all distinct victims, a count) and one row per attribute (``breakdown``: victim_ethnicity, victim_sex, age_band, victim_disability) and category
 (``breakdown_value``) with ``numerator`` = victims in the category, ``denominator`` = victims whose
 attribute is known (for the ``not_known`` row: all victims, so its value is the share unrecorded),
-``value`` = the share, ``ci_low``/``ci_high``; plus ``population``, ``population_share``,
+``value`` = the share, ``ci_low``/``ci_high``, ``share_of`` (``known`` or ``all`` victims); plus ``population``, ``population_share``,
 ``representation_ratio``, ``ratio_ci_low``, ``ratio_ci_high`` (ethnicity rows only).
 """
 from __future__ import annotations
@@ -32,7 +32,13 @@ from daperf.sqlfiles import sql
 from etl.geography import ETHNIC_GROUPS, resident_ethnicity_by_csp
 from metrics.compute import prepare
 from metrics.stats import wilson_interval
-from metrics.suppression import REASON_SECONDARY, SECONDARY_MARK, SMALL_COUNT_MARK, suppress
+from metrics.suppression import (
+    MIN_DENOMINATOR,
+    REASON_SECONDARY,
+    SECONDARY_MARK,
+    SMALL_COUNT_MARK,
+    suppress,
+)
 
 METRIC_ID = "victim_profile"
 NOT_KNOWN = "not_known"
@@ -44,6 +50,9 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "age_band": ("under_16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+", NOT_KNOWN),
     "victim_disability": ("yes", "no", NOT_KNOWN),
 }
+SHARE_OF_KNOWN = "known"  # the share is among the victims whose attribute is recorded
+SHARE_OF_ALL = "all"  # ... among all victims (the not-known row, and rebased rows; see protect_unknown_counts)
+REASON_REBASED = "share of all victims: the not-known count is hidden"
 # Columns computed from a share: withheld whenever the share is.
 RATIO_COLUMNS = ("representation_ratio", "ratio_ci_low", "ratio_ci_high")
 
@@ -53,7 +62,6 @@ def resident_ethnicity(con: duckdb.DuckDBPyConnection, level: str, unit_code: st
 
     All NaN when none of the unit's CSPs is in the census lookup (e.g. a test fixture's made-up codes).
     """
-    prepare(con)
     csp_codes = con.execute(sql("profile/unit_csps"), {"level": level, "unit_code": unit_code}).df()["csp_code"]
     census = resident_ethnicity_by_csp()
     rows = census[census["csp_code"].isin(set(csp_codes))]
@@ -74,7 +82,8 @@ def victim_profile(
     """Victims by ethnicity, sex, age band and disability beside the resident population (see module doc).
 
     With ``suppress_small_numbers`` (partnership and scrutiny audiences) the frame goes through
-    ``suppress`` and ``protect_unknown_counts``.
+    ``suppress`` (``not_known`` hidden to protect another cell only as a last resort) and
+    ``protect_unknown_counts``.
     """
     if level not in ("force", "division", "csp"):
         raise ValueError(f"level must be force, division or csp; got {level!r}")
@@ -96,6 +105,7 @@ def victim_profile(
             "numerator": total_victims,
             "denominator": np.nan,
             "value": float(total_victims),
+            "share_of": None,
         }
     ]
     for attribute, expected in CATEGORIES.items():
@@ -112,6 +122,7 @@ def victim_profile(
                 "numerator": victims,
                 "denominator": float(base),
                 "value": victims / base if base else np.nan,
+                "share_of": SHARE_OF_ALL if category == NOT_KNOWN else SHARE_OF_KNOWN,
             }
             if attribute == "victim_ethnicity" and category != NOT_KNOWN:
                 row["population"] = residents[category]
@@ -135,37 +146,65 @@ def victim_profile(
         profile["ratio_ci_low"] = profile["ci_low"] / population_share
         profile["ratio_ci_high"] = profile["ci_high"] / population_share
     profile["population"] = pd.to_numeric(profile["population"], errors="coerce")
+    # Whole numbers, as in metrics.compute's export.
+    profile["numerator"] = profile["numerator"].astype("Int64")
+    profile["denominator"] = profile["denominator"].round().astype("Int64")
     profile["population_share"] = population_share
     if suppress_small_numbers:
-        return protect_unknown_counts(suppress(profile, also_withhold=RATIO_COLUMNS))
+        suppressed = suppress(profile, also_withhold=RATIO_COLUMNS, hide_last=(NOT_KNOWN,))
+        return protect_unknown_counts(suppressed)
     return profile
 
 
+def _shown_number(value) -> float | None:
+    """A cell's number if it is shown (not a suppression mark, not withheld)."""
+    if value is None or isinstance(value, str) or pd.isna(value):
+        return None
+    return float(value)
+
+
 def protect_unknown_counts(suppressed: pd.DataFrame) -> pd.DataFrame:
-    """Close the one gap ``suppress`` cannot see in a profile: all victims − known = not known.
+    """Close the one gap ``suppress`` cannot see in a profile: all victims − known victims = not known.
 
     The known rows' denominator is the number of victims whose attribute is known, and the headline shows
     all victims, so a hidden ``not_known`` count would be their difference. When an attribute's
-    ``not_known`` count is hidden, its known rows' denominator is hidden too, and with it their shares and
-    ratios (a share and its numerator would give the denominator back).
+    ``not_known`` count is hidden, its known rows are rebased onto all victims: the denominator becomes
+    the headline's count, the share is of all victims (``share_of`` says so) and the ratio compares that
+    share with the residents' — low by at most 4 in the headline's count, and it reveals nothing. If the
+    headline itself is hidden, the known rows' denominators are hidden, and with them their shares.
     """
     out = suppressed.copy()
     hidden_marks = {SMALL_COUNT_MARK, SECONDARY_MARK}
+    headline = out[out["breakdown"].isna()]
+    all_victims = _shown_number(headline["numerator"].iloc[0]) if len(headline) else None
     for attribute in CATEGORIES:
         unknown = out[(out["breakdown"] == attribute) & (out["breakdown_value"] == NOT_KNOWN)]
         if unknown.empty or unknown["numerator"].iloc[0] not in hidden_marks:
             continue
-        known_rows = (out["breakdown"] == attribute) & (out["breakdown_value"] != NOT_KNOWN)
-        reveal = known_rows & ~out["denominator"].isin(list(hidden_marks))
-        if not reveal.any():
-            continue
-        out.loc[reveal, "denominator"] = SECONDARY_MARK
-        out.loc[reveal, "value"] = None
-        for col in ("ci_low", "ci_high", *RATIO_COLUMNS):
-            out.loc[reveal, col] = np.nan
-        out.loc[reveal, "suppressed"] = True
-        out.loc[reveal, "suppressed_reason"] = [
-            REASON_SECONDARY if not r else (r if REASON_SECONDARY in r else f"{r}; {REASON_SECONDARY}")
-            for r in out.loc[reveal, "suppressed_reason"]
-        ]
+        known_rows = out.index[(out["breakdown"] == attribute) & (out["breakdown_value"] != NOT_KNOWN)]
+        for i in known_rows:
+            reasons = [r for r in (out.at[i, "suppressed_reason"] or "").split("; ") if r]
+            if all_victims is None:
+                out.at[i, "denominator"] = SECONDARY_MARK
+                out.at[i, "value"] = None
+                for col in ("ci_low", "ci_high", *RATIO_COLUMNS):
+                    out.at[i, col] = np.nan
+                out.at[i, "suppressed"] = True
+                reasons.append(REASON_SECONDARY)
+            else:
+                out.at[i, "denominator"] = int(all_victims)
+                out.at[i, "share_of"] = SHARE_OF_ALL
+                victims = _shown_number(out.at[i, "numerator"])
+                if victims is not None and all_victims >= MIN_DENOMINATOR:
+                    share = victims / all_victims
+                    low, high = wilson_interval(victims, all_victims)
+                    out.at[i, "value"] = share
+                    out.at[i, "ci_low"], out.at[i, "ci_high"] = low, high
+                    population_share = out.at[i, "population_share"]
+                    if population_share and not pd.isna(population_share):
+                        out.at[i, "representation_ratio"] = share / population_share
+                        out.at[i, "ratio_ci_low"] = low / population_share
+                        out.at[i, "ratio_ci_high"] = high / population_share
+                reasons.append(REASON_REBASED)
+            out.at[i, "suppressed_reason"] = "; ".join(dict.fromkeys(reasons))
     return out

@@ -152,7 +152,8 @@ def spc_signals(values, centre, lcl, ucl) -> pd.DataFrame:
 
     - ``beyond_limits``: the point is above the upper or below the lower limit.
     - ``run``: the point is one of 7 or more consecutive points on the same side of the centre line;
-      every point of the run is flagged. A point exactly on the centre line ends a run.
+      every point of the run is flagged. A point exactly on the centre line ends a run (our choice; some
+      guides skip such points instead, which can only make runs longer).
     - ``trend``: the point is one of 6 or more consecutive points each strictly higher (or each strictly
       lower) than the one before, i.e. 6 points = 5 consecutive rises (or falls); every point of the
       trend is flagged. Two equal neighbours end a trend.

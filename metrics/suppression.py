@@ -15,7 +15,9 @@ optionally ``ci_low, ci_high``):
 4. **Secondary suppression.** Cells that add up to a shown total must not let the total reveal a
    hidden cell. The groups are (a) a metric's breakdown rows (one breakdown, e.g. ``victim_sex``) under
    its headline row for the same unit and period, and (b) the division rows, and separately the CSP rows,
-   under the force row for the same metric, breakdown value and period, when the frame holds both. The
+   under the force row for the same metric, breakdown value and period, when the frame holds both, and
+   (c) the CSP rows under their division's row when the caller gives ``csp_divisions`` (the export
+   itself does not say which division a CSP is in). The
    numerators are checked, and the denominators where the total has one. If exactly one cell of a group
    (its total included) is hidden, the smallest other shown non-zero cell is hidden too (a hidden zero
    would not protect a hidden 1) — a zero only when nothing else is left, then the total — and this is
@@ -26,6 +28,8 @@ optionally ``ci_low, ci_high``):
 
 Not done, and why: the complement of a proportion (``denominator − numerator``, e.g. 48 of 50 leaves 2)
 is not a cell of the export, so it is not suppressed — the catalogue's rule is about counts shown.
+Relations between different metrics (one metric's denominator is another's count) and differences
+between two exported periods are not followed: the groups are the three above.
 
 ``suppress`` returns a copy with ``suppressed`` (True when anything in the row is hidden or withheld)
 and ``suppressed_reason``; it never mutates its input. ``suppress_value`` does the same for one number on
@@ -33,7 +37,7 @@ a tile.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -87,7 +91,9 @@ def _key(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def _additive_groups(df: pd.DataFrame) -> list[tuple[list[int], int]]:
+def _additive_groups(
+    df: pd.DataFrame, csp_divisions: Mapping[str, str] | None = None
+) -> list[tuple[list[int], int]]:
     """(member row positions, total row position) for every group of rows that add up to a total."""
     groups: list[tuple[list[int], int]] = []
     if len(df) == 0 or "metric_id" not in df.columns:
@@ -122,11 +128,30 @@ def _additive_groups(df: pd.DataFrame) -> list[tuple[list[int], int]]:
         total = force_totals.get(key[1:])
         if total is not None:
             groups.append(([int(m) for m in members], total))
+
+    # (c) CSP rows under their division's row, when the caller says which division each CSP is in.
+    if csp_divisions:
+        division = (keys["level"] == "division").to_numpy()
+        division_totals = first_row_by(division, ["unit_code", *cross_cols])
+        csp_rows = keys[(keys["level"] == "csp").to_numpy()].copy()
+        csp_rows["division"] = csp_rows["unit_code"].map(lambda c: csp_divisions.get(c, _NULL_KEY))
+        for key, pos in csp_rows.groupby(["division", *cross_cols], sort=False).indices.items():
+            total = division_totals.get(key)
+            if total is not None:
+                groups.append(([int(m) for m in csp_rows.index[pos]], total))
     return groups
 
 
-def _secondary(values: np.ndarray, hidden: np.ndarray, groups: Iterable[tuple[list[int], int]]) -> np.ndarray:
-    """Cells to hide so that no group has exactly one hidden cell (a fixed point over all groups)."""
+def _secondary(
+    values: np.ndarray,
+    hidden: np.ndarray,
+    groups: Iterable[tuple[list[int], int]],
+    last_resort: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cells to hide so that no group has exactly one hidden cell (a fixed point over all groups).
+
+    ``last_resort`` marks cells picked only when no other cell of the group will do."""
+    last = np.zeros(len(values), dtype=bool) if last_resort is None else last_resort
     hidden = hidden.copy()
     secondary = np.zeros(len(values), dtype=bool)
     present = np.isfinite(values)
@@ -145,7 +170,7 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, groups: Iterable[tuple[li
             nonzero = [m for m in shown if values[m] != 0]
             candidates = nonzero or shown
             # Smallest first; ties go to the earlier row, so the result does not depend on set order.
-            pick = min(candidates, key=lambda m: (values[m], m)) if candidates else total
+            pick = min(candidates, key=lambda m: (last[m], values[m], m)) if candidates else total
             if hidden[pick]:
                 continue
             hidden[pick] = True
@@ -154,12 +179,21 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, groups: Iterable[tuple[li
     return secondary
 
 
-def suppress(df: pd.DataFrame, *, also_withhold: Sequence[str] = ()) -> pd.DataFrame:
+def suppress(
+    df: pd.DataFrame,
+    *,
+    also_withhold: Sequence[str] = (),
+    csp_divisions: Mapping[str, str] | None = None,
+    hide_last: Sequence[str] = (),
+) -> pd.DataFrame:
     """A copy of an export-format frame with small numbers hidden (see the module docstring for the rules).
 
     A row with no denominator is a count (``value`` mirrors ``numerator``); a row with one is a rate or
     proportion. ``also_withhold`` names further columns derived from the value (e.g. a representation
-    ratio) that are withheld whenever the value is. Adds ``suppressed`` (bool) and ``suppressed_reason``.
+    ratio) that are withheld whenever the value is. ``csp_divisions`` (CSP code -> division code) adds
+    the CSP rows under their division's row as groups, for a frame holding both levels. ``hide_last``
+    names breakdown values that secondary suppression picks only when nothing else will do (the victim
+    profile's ``not_known``, whose count is also the gap between all victims and the known ones). Adds ``suppressed`` (bool) and ``suppressed_reason``.
     """
     out = df.copy()
     n = len(out)
@@ -173,9 +207,14 @@ def suppress(df: pd.DataFrame, *, also_withhold: Sequence[str] = ()) -> pd.DataF
 
     hide_num_primary = _is_small(count_cell)
     hide_den_primary = _is_small(den)
-    groups = _additive_groups(out.reset_index(drop=True))
-    hide_num_secondary = _secondary(count_cell, hide_num_primary, groups)
-    hide_den_secondary = _secondary(den, hide_den_primary, groups)
+    groups = _additive_groups(out.reset_index(drop=True), csp_divisions)
+    last_resort = (
+        out["breakdown_value"].isin(list(hide_last)).to_numpy()
+        if hide_last and "breakdown_value" in out.columns
+        else None
+    )
+    hide_num_secondary = _secondary(count_cell, hide_num_primary, groups, last_resort)
+    hide_den_secondary = _secondary(den, hide_den_primary, groups, last_resort)
     hide_num = hide_num_primary | hide_num_secondary
     hide_den = hide_den_primary | hide_den_secondary
 

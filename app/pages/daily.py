@@ -96,14 +96,14 @@ def layout(meeting: str | None = None, division: str | None = None, **_other) ->
 
 
 @data.cached
-def _summary(meeting: datetime, division: str | None) -> pd.DataFrame:
-    window = daily.meeting_window(meeting)
-    return daily.daily_summary(data.connection(), window, data.divisions(), division)
+def _action_lists(meeting: datetime, division: str | None) -> dict[str, pd.DataFrame]:
+    return daily.action_lists(data.connection(), daily.meeting_window(meeting), division)
 
 
 @data.cached
-def _action_lists(meeting: datetime, division: str | None) -> dict[str, pd.DataFrame]:
-    return daily.action_lists(data.connection(), daily.meeting_window(meeting), division)
+def _summary(meeting: datetime, division: str | None) -> pd.DataFrame:
+    return daily.daily_summary(data.connection(), daily.meeting_window(meeting), data.divisions(), division,
+                               lists=_action_lists(meeting, division))
 
 
 def _card(row: pd.Series) -> dbc.Col:

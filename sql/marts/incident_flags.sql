@@ -1,6 +1,6 @@
 -- Look-back flags of every incident, searched over the whole force's history (any division or CSP, and
--- before any period's start). Kept as a TEMP table for the connection and rebuilt when $cache_key (a
--- fingerprint of the columns the flags depend on, sql/marts/incident_flags_key.sql) changes.
+-- before any period's start). Kept as a TEMP table for the connection and rebuilt when $cache_key (the
+-- incidents' fingerprint from sql/marts/fingerprint.sql, and the look-back) changes.
 --   "Within the N days before" an incident at time t: an earlier incident at or after t - N days and
 --   strictly before t (one at the same instant is not earlier). Exactly N days earlier counts.
 --   Serial: over the N days ending at the incident (t - N days to t, the incident itself included), the

@@ -2,7 +2,7 @@
 -- arrests per 100 crimes: two counts in the same unit and period, not linked (the ONS definition).
 WITH arrest_counts AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(arrested_at, $by_month) AS month,
         count(*) AS arrests,
         count(*) FILTER (WHERE custody_disposal = 'bail_conditions') AS bail_conditions,
@@ -10,20 +10,20 @@ WITH arrest_counts AS (
             AS bail_or_rui
     FROM arrest_facts()
     WHERE in_period(arrested_at, $period_from, $period_to)
-      AND unit_at($level, force_code, division_code, csp_code) IS NOT NULL
     GROUP BY ALL
 ), crime_counts AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(crime_at, $by_month) AS month,
         count(*) AS crimes
     FROM incident_base()
     WHERE in_period(crime_at, $period_from, $period_to)
-      AND unit_at($level, force_code, division_code, csp_code) IS NOT NULL
     GROUP BY ALL
 )
 SELECT
-    coalesce(a.unit_code, c.unit_code) AS unit_code,
+    coalesce(a.force_code, c.force_code) AS force_code,
+    coalesce(a.division_code, c.division_code) AS division_code,
+    coalesce(a.csp_code, c.csp_code) AS csp_code,
     coalesce(a.month, c.month) AS month,
     CAST(NULL AS VARCHAR) AS breakdown,
     CAST(NULL AS VARCHAR) AS breakdown_value,
@@ -33,4 +33,8 @@ SELECT
     coalesce(a.bail_conditions, 0) AS bail_conditions_share__num,
     coalesce(a.bail_or_rui, 0) AS bail_conditions_share__den
 FROM arrest_counts AS a
-FULL JOIN crime_counts AS c ON c.unit_code = a.unit_code AND c.month IS NOT DISTINCT FROM a.month
+FULL JOIN crime_counts AS c
+    ON c.force_code = a.force_code
+   AND c.division_code IS NOT DISTINCT FROM a.division_code
+   AND c.csp_code IS NOT DISTINCT FROM a.csp_code
+   AND c.month IS NOT DISTINCT FROM a.month

@@ -1,7 +1,7 @@
 -- Court results dated by court_result_at: convicted over convicted + acquitted + discontinued.
 WITH placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(court_result_at, $by_month) AS month,
         unnest(breakdown_rows(breakdown_list, $with_breakdowns)) AS b,
         *
@@ -10,9 +10,9 @@ WITH placed AS (
       AND court_result IN ('convicted', 'acquitted', 'discontinued')
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) FILTER (WHERE court_result = 'convicted') AS conviction_rate__num,
     count(*) AS conviction_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

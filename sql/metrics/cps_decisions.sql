@@ -2,7 +2,7 @@
 -- pending are not decisions on the case).
 WITH placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(cps_decision_at, $by_month) AS month,
         unnest(breakdown_rows(breakdown_list, $with_breakdowns)) AS b,
         *
@@ -11,9 +11,9 @@ WITH placed AS (
       AND cps_decision IN ('charge', 'nfa', 'oocd')
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) FILTER (WHERE cps_decision = 'charge') AS cps_charging_rate__num,
     count(*) AS cps_charging_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

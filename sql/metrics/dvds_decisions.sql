@@ -2,7 +2,7 @@
 -- disclosed, and the share decided within N days of receipt.
 WITH placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(decision_at, $by_month) AS month,
         unnest(breakdown_rows([{'breakdown': 'route', 'breakdown_value': route}], $with_breakdowns)) AS b,
         *
@@ -11,7 +11,8 @@ WITH placed AS (
       AND decision IN ('disclosure', 'no_disclosure')
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) FILTER (WHERE decision = 'disclosure') AS dvds_disclosure_rate__num,
     count(*) AS dvds_disclosure_rate__den,
     count(*) FILTER (
@@ -19,5 +20,4 @@ SELECT
     ) AS dvds_decided_within_28d_rate__num,
     count(*) AS dvds_decided_within_28d_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

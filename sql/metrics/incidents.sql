@@ -1,6 +1,7 @@
 -- Incident metrics dated by reported_at: volume, conversion to crime, repeats, risk, MARAC referral of
 -- high-risk victims, arrest where a power existed, attendance within the call grade's target.
--- Returns one row per unit (and month, and breakdown) with <metric>__num / <metric>__den columns.
+-- Returns one row per force, division and CSP (and month, and breakdown) with <metric>__num /
+-- <metric>__den columns; sql/metrics/rollup.sql sums them to the units of a level.
 WITH in_period AS (
     SELECT
         f.*,
@@ -20,7 +21,7 @@ WITH in_period AS (
     WHERE in_period(f.reported_at, $period_from, $period_to)
 ), placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(reported_at, $by_month) AS month,
         unnest(breakdown_rows(breakdown_list, $with_breakdowns)) AS b,
         crime_ref, suspect_id, risk_level, power_of_arrest, no_arrest_reason, is_repeat_victim_incident,
@@ -28,7 +29,8 @@ WITH in_period AS (
     FROM in_period
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) AS incidents__num,
     count(*) FILTER (WHERE crime_ref IS NOT NULL) AS crime_conversion_rate__num,
     count(*) AS crime_conversion_rate__den,
@@ -50,5 +52,4 @@ SELECT
     count(*) FILTER (WHERE attended_with_target AND attended_in_target) AS attendance_within_target_rate__num,
     count(*) FILTER (WHERE attended_with_target) AS attendance_within_target_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

@@ -22,13 +22,12 @@ WITH heard AS (
     CROSS JOIN data_end AS e
 ), placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
         month_of(CAST(heard_at AS TIMESTAMP), $by_month) AS month,
         *
     FROM followed
 )
 SELECT
-    unit_code, month,
+    force_code, division_code, csp_code, month,
     CAST(NULL AS VARCHAR) AS breakdown, CAST(NULL AS VARCHAR) AS breakdown_value,
     count(*) AS marac_cases__num,
     count(*) FILTER (WHERE is_repeat) AS marac_repeat_rate__num,
@@ -54,5 +53,4 @@ SELECT
     count(*) FILTER (WHERE victim_age BETWEEN 16 AND 17) AS marac_share_aged_16_17__num,
     count(*) FILTER (WHERE victim_age IS NOT NULL) AS marac_share_aged_16_17__den
 FROM placed
-WHERE unit_code IS NOT NULL
 GROUP BY ALL

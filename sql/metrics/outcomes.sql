@@ -2,7 +2,7 @@
 -- 1-22 only: type 0 (not yet assigned) never enters a denominator.
 WITH placed AS (
     SELECT
-        unit_at($level, force_code, division_code, csp_code) AS unit_code,
+        force_code, division_code, csp_code,
         month_of(outcome_assigned_at, $by_month) AS month,
         unnest(breakdown_rows(breakdown_list, $with_breakdowns)) AS b,
         *
@@ -10,7 +10,8 @@ WITH placed AS (
     WHERE in_period(outcome_assigned_at, $period_from, $period_to)
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) AS outcomes_assigned__num,
     count(*) FILTER (WHERE outcome_type IN ('1', '1A')) AS charge_rate__num,
     count(*) AS charge_rate__den,
@@ -21,5 +22,4 @@ SELECT
     count(*) FILTER (WHERE outcome_type IN ('14', '15', '16')) AS evidential_difficulties_rate__num,
     count(*) AS evidential_difficulties_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

@@ -27,7 +27,6 @@ WITH notices AS (
     GROUP BY n.notice_id, n.served_at, n.hearing_at
 ), placed AS (
     SELECT
-        unit_at($level, n.force_code, n.division_code, n.csp_code) AS unit_code,
         month_of(n.served_at, $by_month) AS month,
         unnest(breakdown_rows([{'breakdown': 'scheme', 'breakdown_value': n.scheme}], $with_breakdowns)) AS b,
         n.*,
@@ -36,7 +35,8 @@ WITH notices AS (
     LEFT JOIN hearing_hours AS h ON h.notice_id = n.notice_id
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) AS notices_served__num,
     count(*) FILTER (WHERE applied) AS order_application_rate__num,
     count(*) AS order_application_rate__den,
@@ -47,5 +47,4 @@ SELECT
     count(*) FILTER (WHERE order_outcome = 'granted' AND breaches >= 1) AS order_breach_rate__num,
     count(*) FILTER (WHERE order_outcome = 'granted') AS order_breach_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

@@ -7,25 +7,23 @@ WITH victims AS (
         victim_id,
         month_of(reported_at, $by_month) AS month,
         bool_or(is_repeat_victim_incident) AS victim_is_repeat,
-        max_by({'force_code': force_code, 'division_code': division_code, 'csp_code': csp_code,
-                'breakdown_list': breakdown_list},
-               {'reported_at': reported_at, 'incident_id': incident_id}) AS last_incident
+        max_by(incident_id, {'reported_at': reported_at, 'incident_id': incident_id}) AS last_incident_id
     FROM incident_facts()
     WHERE in_period(reported_at, $period_from, $period_to)
     GROUP BY victim_id, month
 ), placed AS (
     SELECT
-        unit_at($level, last_incident.force_code, last_incident.division_code, last_incident.csp_code)
-            AS unit_code,
-        month,
-        victim_is_repeat,
-        unnest(breakdown_rows(last_incident.breakdown_list, $with_breakdowns)) AS b
-    FROM victims
+        i.force_code, i.division_code, i.csp_code,
+        v.month,
+        v.victim_is_repeat,
+        unnest(breakdown_rows(i.breakdown_list, $with_breakdowns)) AS b
+    FROM victims AS v
+    JOIN incident_base() AS i ON i.incident_id = v.last_incident_id
 )
 SELECT
-    unit_code, month, b.breakdown AS breakdown, b.breakdown_value AS breakdown_value,
+    force_code, division_code, csp_code, month, b.breakdown AS breakdown,
+    b.breakdown_value AS breakdown_value,
     count(*) FILTER (WHERE victim_is_repeat) AS repeat_victim_rate__num,
     count(*) AS repeat_victim_rate__den
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month, b.breakdown, b.breakdown_value
+GROUP BY force_code, division_code, csp_code, month, b.breakdown, b.breakdown_value

@@ -7,24 +7,22 @@ WITH suspects AS (
         suspect_id,
         month_of(reported_at, $by_month) AS month,
         bool_or(is_serial_incident) AS suspect_is_serial,
-        max_by({'force_code': force_code, 'division_code': division_code, 'csp_code': csp_code},
-               {'reported_at': reported_at, 'incident_id': incident_id}) AS last_incident
+        max_by(incident_id, {'reported_at': reported_at, 'incident_id': incident_id}) AS last_incident_id
     FROM incident_facts()
     WHERE in_period(reported_at, $period_from, $period_to) AND suspect_id IS NOT NULL
     GROUP BY suspect_id, month
 ), placed AS (
     SELECT
-        unit_at($level, last_incident.force_code, last_incident.division_code, last_incident.csp_code)
-            AS unit_code,
-        month,
-        suspect_is_serial
-    FROM suspects
+        i.force_code, i.division_code, i.csp_code,
+        s.month,
+        s.suspect_is_serial
+    FROM suspects AS s
+    JOIN incidents AS i ON i.incident_id = s.last_incident_id
 )
 SELECT
-    unit_code, month,
+    force_code, division_code, csp_code, month,
     CAST(NULL AS VARCHAR) AS breakdown,
     CAST(NULL AS VARCHAR) AS breakdown_value,
     count(*) FILTER (WHERE suspect_is_serial) AS serial_perpetrators__num
 FROM placed
-WHERE unit_code IS NOT NULL
-GROUP BY unit_code, month
+GROUP BY force_code, division_code, csp_code, month

@@ -45,7 +45,7 @@ def test_redaction_of_person_ids_and_references():
     assert redact("2025-01 to 2025-12, E22000001, NORTH") == "2025-01 to 2025-12, E22000001, NORTH"
 
 
-def test_werkzeug_access_log_line_is_redacted(clients, caplog):
+def test_werkzeug_access_log_line_is_redacted(clients):
     reference = "a1b2c3d4e5f6"
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
                                ("127.0.0.1", "now", f"GET /attrition?ref={reference} HTTP/1.1", "200", "-"), None)

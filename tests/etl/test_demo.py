@@ -72,6 +72,19 @@ def test_same_seed_and_end_give_identical_files(one_year, tmp_path):
     assert counts["incidents"] == lines - 1  # less the header
 
 
+def test_command_line_writes_the_same_files(one_year, tmp_path):
+    from typer.testing import CliRunner
+
+    from daperf.cli import app
+
+    result = CliRunner().invoke(app, ["demo-data", str(tmp_path / "cli"), "--seed", "7", "--years", "1",
+                                      "--end", END.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli" / "marac.csv").read_bytes() == (one_year / "marac.csv").read_bytes()
+    refused = CliRunner().invoke(app, ["demo-data", str(tmp_path / "bad"), "--end", "23/11/2026"])
+    assert refused.exit_code != 0 and not (tmp_path / "bad").exists()
+
+
 def test_another_seed_gives_other_data(one_year, tmp_path):
     demo.generate(tmp_path / "other", seed=8, years=1, end=END)
     assert (tmp_path / "other" / "incidents.csv").read_bytes() != (one_year / "incidents.csv").read_bytes()

@@ -148,16 +148,26 @@ def test_suppressed_profile_hides_small_counts_and_the_ratios_built_on_them(con)
     assert profile["suppressed"].any()
 
 
+def _victims(con, spec: list[tuple[int, dict]]) -> None:
+    """Insert ``count`` victims, one incident each in NE Lincs in March 2024, per (count, attributes)."""
+    rows, n = [], 0
+    for count, attributes in spec:
+        for _ in range(count):
+            rows.append(incident(n, f"p{n}", datetime(2024, 3, 1, 9) + pd.Timedelta(hours=n), NE_LINCS,
+                                 **{"victim_sex": "female", "victim_age": 30, "victim_disability": "no",
+                                    **attributes}))
+            n += 1
+    insert_rows(con, "incidents", rows)
+
+
 def test_a_hidden_not_known_count_is_not_given_away_by_the_known_total():
-    # 12 white victims and 2 with no ethnicity: not_known (2) is hidden, white (12) hidden to protect it,
-    # and the known total (12), the denominator of every known row, would give 14 − 12 = 2: hidden too.
+    # 12 white victims and 2 with no ethnicity. not_known (2) is hidden, and white (12) with it (the only
+    # other non-zero cell). The known total, 12, would give 14 − 12 = 2 back, so the known rows are
+    # rebased onto all 14 victims: asian 0 of 14 is shown (Wilson 0 .. 0.2153), white stays hidden, and
+    # white + not known = 14 with not known anywhere in 1-4 leaves white unknown (10 to 13).
     con = connect_memory()
     reference(con)
-    rows = [incident(n, f"w{n}", datetime(2024, 3, n + 1, 9), NE_LINCS, victim_ethnicity="white",
-                     victim_sex="female", victim_age=30, victim_disability="no") for n in range(12)]
-    rows += [incident(100 + n, f"u{n}", datetime(2024, 4, n + 1, 9), NE_LINCS, victim_sex="female",
-                      victim_age=30, victim_disability="no") for n in range(2)]
-    insert_rows(con, "incidents", rows)
+    _victims(con, [(12, {"victim_ethnicity": "white"}), (2, {})])
     plain = rows_of(victim_profile(con, "csp", NE_LINCS, *PERIOD), "victim_ethnicity")
     assert plain.loc["white", "denominator"] == 12 and plain.loc["not_known", "numerator"] == 2
 
@@ -167,11 +177,30 @@ def test_a_hidden_not_known_count_is_not_given_away_by_the_known_total():
     assert ethnicity.loc["not_known", "numerator"] == SMALL_COUNT_MARK
     assert ethnicity.loc["white", "numerator"] == SECONDARY_MARK
     known = ethnicity.drop(index="not_known")
-    assert (known["denominator"] == SECONDARY_MARK).all()
-    assert known["value"].isna().all() and known["representation_ratio"].isna().all()
+    assert (known["denominator"] == 14).all() and (known["share_of"] == "all").all()
+    assert known.loc["white", "value"] is None and np.isnan(known.loc["white", "representation_ratio"])
+    assert known.loc["asian", "value"] == 0.0
+    assert known.loc["asian", "ci_high"] == pytest.approx(wilson_interval(0, 14)[1])
+    assert known.loc["asian", "representation_ratio"] == 0.0
+    assert 12 not in set(profile["denominator"])  # the known total is nowhere
     # Sex is fully known (14 female): nothing there needs hiding.
     sex = rows_of(profile, "victim_sex")
     assert sex.loc["female", "numerator"] == 14 and sex.loc["female", "value"] == pytest.approx(1.0)
+    assert sex.loc["female", "share_of"] == "known"
+
+
+def test_not_known_is_hidden_to_protect_another_cell_only_as_a_last_resort():
+    # 20 white, 3 asian, 6 not known: asian (3) is hidden; the smallest other non-zero cell is not known
+    # (6), but hiding it would cost every share (the known total 23 = 29 − 6), so white (20) is hidden.
+    con = connect_memory()
+    reference(con)
+    _victims(con, [(20, {"victim_ethnicity": "white"}), (3, {"victim_ethnicity": "asian"}), (6, {})])
+    ethnicity = rows_of(victim_profile(con, "csp", NE_LINCS, *PERIOD, suppress_small_numbers=True),
+                        "victim_ethnicity")
+    assert ethnicity["numerator"].to_dict() == {"asian": SMALL_COUNT_MARK, "black": 0, "mixed": 0,
+                                               "white": SECONDARY_MARK, "other": 0, "not_known": 6}
+    assert ethnicity.loc["black", "denominator"] == 23 and ethnicity.loc["black", "share_of"] == "known"
+    assert ethnicity.loc["not_known", "value"] == pytest.approx(6 / 29)
 
 
 def test_a_unit_outside_the_census_has_no_population():

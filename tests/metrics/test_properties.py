@@ -31,7 +31,7 @@ START = datetime(2023, 7, 1)  # records begin six months before the period, for 
 DAYS = 600  # ... and run on past its end
 
 # No shrinking: a whole force shrinks for minutes; the failing example is printed as generated.
-PROPERTY_SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+PROPERTY_SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 

@@ -211,6 +211,14 @@ def test_runs_do_not_cross_the_phase_boundary():
     assert not phased["run"].any()
 
 
+def test_spc_table_of_an_empty_series():
+    empty = pd.DataFrame({"month": [], "numerator": [], "denominator": [], "value": []})
+    table = spc_table(empty, "proportion", phase_start=COUNTING_RULES_CHANGE)
+    assert table.empty
+    assert list(table.columns[-8:]) == ["phase", "centre", "lcl", "ucl", "beyond_limits", "run", "trend",
+                                        "special_cause"]
+
+
 # --- Comparing periods ----------------------------------------------------------------------------
 
 def test_counts_compared_by_the_exact_conditional_test():

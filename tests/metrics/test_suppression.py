@@ -92,6 +92,26 @@ def test_csp_rows_under_the_force_total():
     assert out["numerator"].tolist() == [33, SMALL_COUNT_MARK, SECONDARY_MARK, 20, 0]
 
 
+def test_csps_under_their_division_when_the_caller_says_which():
+    # Force 43; D1 33 = C1 3 + C2 30; D2 10 = C3 10. Under the force alone, C3 (10, the smallest) would
+    # protect C1 — but then D1 − C2 = 3 gives C1 away. Told the divisions, the D1 group hides C2; the D2
+    # group (C3 hidden, nothing else in it) hides its total D2; and the divisions under the force then
+    # have one hidden cell, so D1 goes too.
+    frame = pd.DataFrame([
+        row("arrests", "force", "F", 43),
+        row("arrests", "division", "D1", 33),
+        row("arrests", "division", "D2", 10),
+        row("arrests", "csp", "C1", 3),
+        row("arrests", "csp", "C2", 30),
+        row("arrests", "csp", "C3", 10),
+    ])
+    naive = suppress(frame)
+    assert naive["numerator"].tolist() == [43, 33, 10, SMALL_COUNT_MARK, 30, SECONDARY_MARK]
+    told = suppress(frame, csp_divisions={"C1": "D1", "C2": "D1", "C3": "D2"})
+    assert told["numerator"].tolist() == [43, SECONDARY_MARK, SECONDARY_MARK, SMALL_COUNT_MARK,
+                                          SECONDARY_MARK, SECONDARY_MARK]
+
+
 def test_secondary_suppression_cascades_across_groups():
     # CSP A: headline 12 = female 9 + male 3; CSP B: headline 30 = female 24 + male 6; force rows add up.
     # A/male (3) is hidden; A/female (9) protects it. Then force/female 33 = 9 + 24 has one hidden cell
