@@ -40,6 +40,7 @@ import pandas as pd
 from dash import MATCH, Input, Output, dcc, html
 
 from app import data, ids
+from metrics.periods import add_months, default_period, month_end
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 DEFAULT_FIELDS = ("from", "to", "division", "csp")
@@ -53,10 +54,6 @@ def _parse_month(text: str | None) -> date | None:
     if not 1 <= month <= 12:
         return None
     return date(year, month, 1)
-
-
-def month_end(first_day: date) -> date:
-    return (first_day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _month_key(day: date) -> str:
@@ -83,8 +80,6 @@ class FilterState:
 
     @classmethod
     def default(cls) -> "FilterState":
-        from metrics.periods import default_period
-
         period_from, period_to = default_period(reference_today())
         return cls(period_from, period_to)
 
@@ -156,7 +151,7 @@ def _month_options(state: FilterState) -> list[dict[str, str]]:
     cursor = first
     while cursor <= last:
         options.append({"label": f"{cursor:%b %Y}", "value": _month_key(cursor)})
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
+        cursor = add_months(cursor, 1)
     return options
 
 

@@ -157,27 +157,39 @@ def add_counting_rule_marker(fig: go.Figure, spc: pd.DataFrame) -> None:
     )
 
 
-def sparkline(spc: pd.DataFrame, *, percent: bool, counting_rule_marker: bool = False) -> go.Figure:
+def sparkline(spc: pd.DataFrame, *, percent: bool, counting_rule_marker: bool = False) -> dict:
+    """A tile's small chart, as a plain figure dict: nine of them per page, and building
+    ``go.Figure``s (which validate every property) costs more than the queries behind them."""
     spc = _months(spc)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=spc["month"], y=spc["centre"] if "centre" in spc else None, mode="lines",
-                             line={"color": GREY, "width": 1}, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=spc["month"], y=spc["value"], mode="lines", line={"color": PALETTE["blue"], "width": 2},
-                             hovertemplate="%{x|%b %Y}: %{y" + (":.1%" if percent else ":,.1f") + "}<extra></extra>"))
+    months = [m.strftime("%Y-%m-%d") for m in spc["month"]]
+    hover = "%{x|%b %Y}: %{y" + (":.1%" if percent else ":,.1f") + "}<extra></extra>"
+    data = [
+        {"type": "scatter", "x": months, "y": _floats(spc["centre"]) if "centre" in spc else [], "mode": "lines",
+         "line": {"color": GREY, "width": 1}, "hoverinfo": "skip"},
+        {"type": "scatter", "x": months, "y": _floats(spc["value"]), "mode": "lines",
+         "line": {"color": PALETTE["blue"], "width": 2}, "hovertemplate": hover},
+    ]
     special = spc[spc["special_cause"].astype(bool)] if "special_cause" in spc else spc.iloc[0:0]
     if not special.empty:
-        fig.add_trace(go.Scatter(x=special["month"], y=special["value"], mode="markers",
-                                 marker={"color": PALETTE["vermillion"], "size": 8, "symbol": "diamond"},
-                                 hovertemplate="%{x|%b %Y}: special cause<extra></extra>"))
+        data.append({"type": "scatter", "x": [m.strftime("%Y-%m-%d") for m in special["month"]],
+                     "y": _floats(special["value"]), "mode": "markers",
+                     "marker": {"color": PALETTE["vermillion"], "size": 8, "symbol": "diamond"},
+                     "hovertemplate": "%{x|%b %Y}: special cause<extra></extra>"})
+    shapes = []
     if counting_rule_marker and _covers(spc, COUNTING_RULES_CHANGE):
-        x = pd.Timestamp(COUNTING_RULES_CHANGE)
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
-                      line={"color": PALETTE["reddish_purple"], "dash": "dot", "width": 1})
-    fig.update_layout(
-        template=TEMPLATE, height=70, showlegend=False, margin={"l": 2, "r": 2, "t": 4, "b": 4},
-        xaxis={"visible": False}, yaxis={"visible": False},
-    )
-    return fig
+        x = COUNTING_RULES_CHANGE.isoformat()
+        shapes.append({"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper",
+                       "line": {"color": PALETTE["reddish_purple"], "dash": "dot", "width": 1}})
+    layout = {
+        "height": 70, "showlegend": False, "margin": {"l": 2, "r": 2, "t": 4, "b": 4},
+        "xaxis": {"visible": False}, "yaxis": {"visible": False}, "shapes": shapes,
+        "paper_bgcolor": "white", "plot_bgcolor": "white",
+    }
+    return {"data": data, "layout": layout}
+
+
+def _floats(values: pd.Series) -> list:
+    return [None if pd.isna(v) else float(v) for v in values]
 
 
 def funnel_plot(

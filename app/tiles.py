@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, Input, Output, State, dcc, html
 
-from app import components, figures, ids, views
+from app import components, data, figures, ids, views
 from app.auth.policy import Forbidden
 from app.components import FilterState
 from metrics.registry import INDICATORS, METRICS, Metric
@@ -36,8 +36,12 @@ def _detail_href(page_path: str, state: FilterState, metric_id: str) -> str:
     return page_path + state.with_(metric=metric_id).query_string()
 
 
+@data.cached
 def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_code: str | None,
-               *, suppressed: bool, force_values: pd.DataFrame | None = None) -> html.Div:
+               *, suppressed: bool, compare_with_force: bool = False) -> html.Div:
+    """The tiles (kept per database version and filters: the same view is asked for again and again)."""
+    force_values = views.unit_headline("force", None, state.period_from, state.period_to, suppressed=suppressed) \
+        if compare_with_force else None
     tiles = views.tile_summaries(level, unit_code, state.period_from, state.period_to, suppressed=suppressed)
     cards = []
     for tile in tiles:

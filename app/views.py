@@ -14,6 +14,7 @@ Queries go through ``app.data.cached`` so the same question is asked of DuckDB o
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +38,7 @@ LEVEL_NAMES = {"force": "force", "division": "division", "csp": "partnership"}
 EXPORT_COLUMNS = ["metric_id", "level", "unit_code", "unit_name", "period_from", "period_to", "breakdown",
                   "breakdown_value", "numerator", "denominator", "value", "ci_low", "ci_high"]
 CRIME_EVENT_DATES = ("crime_recorded_at", "outcome_at")
+PREFETCH_THREADS = 4
 
 
 def authorise(level: str, unit_code: str | None) -> tuple[Principal, bool]:
@@ -199,8 +201,16 @@ def unit_headline(level: str, unit_code: str | None, period_from: date, period_t
     return suppress(frame) if suppressed else frame
 
 
+def prefetch_monthly(metric_ids: list[str], level: str, unit_code: str | None, period_from: date, period_to: date) -> None:
+    """Ask for several monthly series at once (DuckDB answers on several threads; each has its cursor)."""
+    unit = series_unit(level, unit_code)
+    with ThreadPoolExecutor(max_workers=PREFETCH_THREADS) as pool:
+        list(pool.map(lambda mid: monthly_frame(mid, level, unit, period_from, period_to), metric_ids))
+
+
 def tile_summaries(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool) -> list[TileSummary]:
     before_from, before_to = previous_period(period_from, period_to)
+    prefetch_monthly([i.headline for i in INDICATORS], level, unit_code, before_from, period_to)
     now = unit_headline(level, unit_code, period_from, period_to, suppressed=suppressed)
     before = unit_headline(level, unit_code, before_from, before_to, suppressed=suppressed)
     tiles = []

@@ -28,7 +28,7 @@ from daperf.db import LoadInProgress, atomic_write
 from daperf.sqlfiles import sql
 from etl.errors import BatchRefused, FileProblem
 from etl.mapping import ColumnMapping, load_mapping, resolve_columns
-from etl.normalise import FAILURE_COLUMNS, normalise
+from etl.normalise import normalise
 from etl.pseudonymise import KeyFileError, load_key, pseudonymise
 from etl.read import SourceFile, discover, iter_chunks, read_header, sha256, shipped_offence_codes
 from etl.schemas import TABLES, columns, now_local, person_id_columns, record_id
@@ -124,6 +124,33 @@ def _row_json(raw: pd.DataFrame, typed: pd.DataFrame, rows: pd.Index, person_col
     return [json.dumps(record, ensure_ascii=False) for record in sent.to_dict(orient="records")]
 
 
+def _stage_chunk(con: duckdb.DuckDBPyConnection, table: str, raw: pd.DataFrame, key: bytes,
+                 params: dict[str, object]) -> None:
+    """Type, pseudonymise and validate one chunk; quarantine its rows that break a rule, stage the rest."""
+    typed, parse_failures = normalise(table, raw)
+    person_columns = person_id_columns(table)
+    for column in person_columns:
+        typed[column] = pseudonymise(typed[column], key)
+    failures = pd.concat([parse_failures, validate(table, typed)], ignore_index=True)
+    if len(failures):
+        # A cell that could not be read is null now; its "required" failure would say the same again.
+        failures = failures.drop_duplicates(["row_number", "column_name"], keep="first")
+        failures["row_number"] = failures["row_number"].astype("int64")
+        bad_rows = pd.Index(failures["row_number"].unique())
+        row_json = dict(zip(bad_rows, _row_json(raw, typed, bad_rows, person_columns)))
+        failures["record_id"] = typed.loc[failures["row_number"], record_id(table)].to_numpy()
+        failures["row_json"] = failures["row_number"].map(row_json)
+        con.register("quarantined_chunk", failures)
+        _run(con, _query("quarantine_insert"), params)
+        con.unregister("quarantined_chunk")
+        typed = typed.drop(index=bad_rows)
+    # Registered as Arrow: DuckDB reads Arrow columns directly, pandas' text columns more slowly.
+    staged = typed.assign(_row_number=typed.index.to_numpy())
+    con.register("chunk", pa.Table.from_pandas(staged, preserve_index=False))
+    con.execute(_query("stage_insert"))
+    con.unregister("chunk")
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     planned: _PlannedFile,
@@ -135,35 +162,11 @@ def _load_file(
     table = source.table
     summary = FileSummary(table, source.label, sha256(source.path))
     params = params | {"table_name": table, "source_file": source.label}
-    person_columns = person_id_columns(table)
-    id_column = record_id(table)
     con.execute(_query("stage_create", table))
     for raw_chunk, fraction in iter_chunks(source, planned.header):
         raw = raw_chunk[list(planned.columns)].rename(columns=planned.columns)
         summary.rows_read += len(raw)
-        typed, parse_failures = normalise(table, raw)
-        for column in person_columns:
-            typed[column] = pseudonymise(typed[column], key)
-        rule_failures = validate(table, typed)
-        failures = pd.concat([f for f in (parse_failures, rule_failures) if len(f)], ignore_index=True) if (
-            len(parse_failures) or len(rule_failures)
-        ) else pd.DataFrame(columns=FAILURE_COLUMNS)
-        if len(failures):
-            # A cell that could not be read is null now; its "required" failure would say the same again.
-            failures = failures.drop_duplicates(["row_number", "column_name"], keep="first")
-            bad_rows = pd.Index(failures["row_number"].unique())
-            row_json = dict(zip(bad_rows, _row_json(raw, typed, bad_rows, person_columns)))
-            failures["record_id"] = typed.loc[failures["row_number"], id_column].to_numpy()
-            failures["row_json"] = failures["row_number"].map(row_json)
-            con.register("quarantined_chunk", failures)
-            _run(con, _query("quarantine_insert"), params)
-            con.unregister("quarantined_chunk")
-            typed = typed.drop(index=bad_rows)
-        # Registered as Arrow: DuckDB reads Arrow columns directly, pandas' text columns more slowly.
-        staged = typed.assign(_row_number=typed.index.to_numpy())
-        con.register("chunk", pa.Table.from_pandas(staged, preserve_index=False))
-        con.execute(_query("stage_insert"))
-        con.unregister("chunk")
+        _stage_chunk(con, table, raw, key, params)
         on_progress(fraction)
     _run(con, _query("quarantine_duplicates", table), params)
     if "division_code" in columns(table) and table != "divisions":

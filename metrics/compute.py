@@ -1,11 +1,16 @@
 """Compute the registry's metrics for a level and a period, in the export format of the catalogue.
 
-Each SQL file in ``sql/metrics/`` computes a family of metrics for every unit of a level in one query
-(numerators and denominators as ``<id>__num`` / ``<id>__den`` columns); this module binds the
-parameters, reshapes the columns into one row per metric, unit and breakdown, and turns numerators and
-denominators into values (the conventions are in ``metrics.registry``'s docstring). Units pool: a
-level's numerators and denominators sum to the force's, so a rate for a group of units is the sum of
-numerators over the sum of denominators, never a mean of rates.
+Each SQL file in ``sql/metrics/`` counts a family of metrics in one query, at the grain of force,
+division and CSP (numerators and denominators as ``<id>__num`` / ``<id>__den`` columns);
+``sql/metrics/rollup.sql`` sums those counts to the units of a level. This module binds the parameters,
+reshapes the columns into one row per metric, unit and breakdown, and turns numerators and denominators
+into values (the conventions are in ``metrics.registry``'s docstring). Units pool: a level's numerators
+and denominators sum to the force's, so a rate for a group of units is the sum of numerators over the
+sum of denominators, never a mean of rates.
+
+Speed: the look-back flags are a TEMP table per connection, rebuilt when the incidents change; a
+family's counts are cached under a fingerprint of all the data and every parameter, so the three levels
+(and the monthly series of a family's metrics) share one query.
 """
 from __future__ import annotations
 
@@ -147,18 +152,19 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
         # A hearing can fall after the period: cover the year after too.
         "non_counting_days": non_counting_days(date(period_from.year, 1, 1), date(period_to.year + 1, 12, 31)),
     }
-    pieces = []
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in (*_KEYS, "numerator", "denominator")}
     for family, members in sorted(families.items()):
         result = _rollup(con, _family_counts(con, family, parameters, fingerprint), level)
         keys = {name: result[name].to_numpy(dtype=object) for name in _KEYS[1:]}
         for metric in members:
+            columns["metric_id"].append(np.full(len(result), metric.id, dtype=object))
+            for name, values in keys.items():
+                columns[name].append(values)
+            columns["numerator"].append(result[f"{metric.id}__num"].to_numpy(dtype=float))
             den = f"{metric.id}__den"
-            pieces.append(pd.DataFrame({
-                "metric_id": metric.id, **keys,
-                "numerator": result[f"{metric.id}__num"].to_numpy(dtype=float),
-                "denominator": result[den].to_numpy(dtype=float) if den in result else np.nan,
-            }))
-    rows = pd.concat(pieces, ignore_index=True)
+            columns["denominator"].append(result[den].to_numpy(dtype=float) if den in result
+                                          else np.full(len(result), np.nan))
+    rows = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
     if by_month:
         rows["month"] = [pd.Timestamp(m).date() for m in rows["month"]]
     else:

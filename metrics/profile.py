@@ -14,11 +14,12 @@ the census counts residents of every age, victims are mostly adults, and the 201
 the victims' — a ratio near 1 is "no clear difference", not a finding of fairness.
 
 The frame is in the export format (so ``metrics.suppression.suppress`` applies): a headline row
-(``breakdown`` null: all distinct victims, a count) and one row per attribute (``breakdown``: victim_ethnicity, victim_sex, age_band, victim_disability) and category
-(``breakdown_value``) with ``numerator`` = victims in the category, ``denominator`` = victims whose
-attribute is known (for the ``not_known`` row: all victims, so its value is the share unrecorded),
-``value`` = the share, ``ci_low``/``ci_high``, ``share_of`` (``known`` or ``all`` victims); plus ``population``, ``population_share``,
-``representation_ratio``, ``ratio_ci_low``, ``ratio_ci_high`` (ethnicity rows only).
+(``breakdown`` null: all distinct victims, a count) and one row per attribute (``breakdown``:
+victim_ethnicity, victim_sex, age_band, victim_disability) and category (``breakdown_value``) with
+``numerator`` = victims in the category, ``denominator`` = victims whose attribute is known (for the
+``not_known`` row: all victims, so its value is the share unrecorded), ``value`` = the share,
+``ci_low``/``ci_high``, ``share_of`` (``known`` or ``all`` victims); plus ``population``,
+``population_share``, ``representation_ratio``, ``ratio_ci_low``, ``ratio_ci_high`` (ethnicity rows).
 """
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def xmr_limits(values) -> XmRLimits:
 
 
 def p_chart_limits(numerators, denominators) -> pd.DataFrame:
-    """p-chart: centre p̄ = Σnumerator / Σdenominator; each point's limits p̄ ± 3·√(p̄(1−p̄)/nᵢ), in [0, 1].
+    """p-chart: centre p̄ = Σnumerator / Σdenominator; point i's limits p̄ ± 3·√(p̄(1−p̄)/nᵢ) in [0, 1].
 
     Returns one row per point (``centre``, ``lcl``, ``ucl``); a point with no denominator gets NaN limits
     and does not enter p̄.

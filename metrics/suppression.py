@@ -193,11 +193,11 @@ def suppress(
     ratio) that are withheld whenever the value is. ``csp_divisions`` (CSP code -> division code) adds
     the CSP rows under their division's row as groups, for a frame holding both levels. ``hide_last``
     names breakdown values that secondary suppression picks only when nothing else will do (the victim
-    profile's ``not_known``, whose count is also the gap between all victims and the known ones). Adds ``suppressed`` (bool) and ``suppressed_reason``.
+    profile's ``not_known``, whose count is also the gap between all victims and the known ones).
+    Adds ``suppressed`` (bool) and ``suppressed_reason``.
     """
     out = df.copy()
     n = len(out)
-    position = pd.RangeIndex(n)
     num = _numeric(out, "numerator")
     den = _numeric(out, "denominator")
     value = _numeric(out, "value")
@@ -222,17 +222,17 @@ def suppress(
         small_base = ~is_count & np.isfinite(den) & (den < MIN_DENOMINATOR)
     withhold_rate = ~is_count & (small_base | hide_num | hide_den)
 
-    reasons: list[list[str]] = [[] for _ in position]
+    reasons: list[list[str]] = [[] for _ in range(n)]
     for i in np.flatnonzero(is_count & hide_num_primary):
         reasons[i].append(REASON_SMALL_COUNT)
     for i in np.flatnonzero(~is_count & hide_num_primary):
         reasons[i].append(REASON_SMALL_NUMERATOR)
     for i in np.flatnonzero(small_base):
         reasons[i].append(REASON_SMALL_DENOMINATOR)
-    for i in np.flatnonzero((hide_num_secondary | hide_den_secondary) & ~hide_num_primary):
-        reasons[i].append(REASON_SECONDARY)
     for i in np.flatnonzero(hide_den_primary & ~small_base):
         reasons[i].append(REASON_SMALL_DENOMINATOR)  # a denominator of 1-4 is under 10 as well
+    for i in np.flatnonzero((hide_num_secondary & ~hide_num_primary) | (hide_den_secondary & ~hide_den_primary)):
+        reasons[i].append(REASON_SECONDARY)
 
     def marked(values: pd.Series, primary: np.ndarray, secondary: np.ndarray) -> pd.Series:
         shown = values.astype(object).to_numpy(copy=True)
@@ -245,7 +245,9 @@ def suppress(
     if "denominator" in out.columns:
         out["denominator"] = marked(out["denominator"], hide_den_primary, hide_den_secondary)
     if "value" in out.columns:
-        shown_value = marked(out["value"], is_count & hide_num_primary, is_count & hide_num_secondary).to_numpy(copy=True)
+        shown_value = marked(out["value"], is_count & hide_num_primary, is_count & hide_num_secondary).to_numpy(
+            copy=True
+        )
         shown_value[withhold_rate] = None
         out["value"] = pd.Series(shown_value, index=out.index, dtype=object)
     withheld = withhold_rate | (is_count & hide_num)

@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.auth.config import auth_config
+from app.auth.hardening import HEX_TOKEN
 from app.auth.policy import Principal
 from daperf.config import settings
 from daperf.sqlfiles import sql
 
 ACTIONS = ("view", "export", "refused")
 AUDIT_FILE_NAME = "audit.sqlite"
-# A 64-hex keyed hash (a person id) or the 12-hex references shown on case lists.
-HEX_TOKEN = re.compile(r"\b(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{12})\b")
 _FILTER_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 _schema_lock = threading.Lock()

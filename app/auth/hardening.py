@@ -65,12 +65,12 @@ def add_security_headers(response: flask.Response) -> flask.Response:
 
 
 # A person id is a 64-hex keyed hash; references on case lists are its first 12 hex digits.
-_HEX_TOKEN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{12})(?![0-9A-Fa-f])")
+HEX_TOKEN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{12})(?![0-9A-Fa-f])")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    return _HEX_TOKEN.sub(REDACTED, text)
+    return HEX_TOKEN.sub(REDACTED, text)
 
 
 class RedactReferences(logging.Filter):

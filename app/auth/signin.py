@@ -68,7 +68,6 @@ def install_auth(server: flask.Flask, *, demo: bool) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_max_seconds),
         SESSION_REFRESH_EACH_REQUEST=False,
     )
-    server.extensions["daperf_auth"] = {"demo": demo, "mode": "demo" if demo else config.mode}
     install_log_redaction()
 
     blueprint = flask.Blueprint(
@@ -291,10 +290,4 @@ def _page(title: str, body: Markup, *, status: int = 200) -> flask.Response:
         '<main id="main-content"><h1>{title}</h1>{body}</main></body></html>'
     ).format(title=title, css=f"{STATIC_PATH}/signin.css", body=body)
     return flask.Response(str(html), status=status, mimetype="text/html")
-
-
-def principal_is_demo() -> bool:
-    """True when the current request's principal is the demo user (the shell shows a banner)."""
-    principal = getattr(flask.g, "principal", None)
-    return bool(principal is not None and principal.demo)
 

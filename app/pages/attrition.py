@@ -39,7 +39,7 @@ CASE_CSV = record_level(ids.download_id(PAGE, "case-list-csv"), view="attrition 
 OUTCOME_CHOICES = ["0", "1", "1A"] + [str(n) for n in range(2, 23)]
 ANY = "any"
 # A force-wide year is tens of thousands of crimes: the page shows enough to dip-sample, the download all.
-ROWS_SHOWN = 1_000
+ROWS_SHOWN = 500
 # The grid keeps to what a dip-sample starts from; the download carries the dates as well.
 CASE_COLUMNS_SHOWN = ["incident_id", "crime_ref", "victim_ref", "suspect_ref", "division_code", "csp_code",
                       "offence_group", "stage_reached", "stage_lost", "outcome_type", "days_to_arrest",
@@ -90,6 +90,9 @@ def layout(**query) -> html.Div:
     if not data.database_ready():
         return html.Div([components.page_heading("Attrition"), components.no_database()])
     state = components.FilterState.from_query(query)
+    principal = current_principal()
+    if not (state.division or state.csp) and principal.role == "division_lead" and len(principal.units) == 1:
+        state = state.with_(division=next(iter(principal.units)))  # their case list is their division's
     # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
     stage_options = [{"label": "Any stage", "value": ANY}] + [
         {"label": f"Lost before: {label}", "value": stage}

@@ -64,6 +64,9 @@ def layout(meeting: str | None = None, division: str | None = None, **_other) ->
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     meeting_id, division_id = ids.filter_id(PAGE, "meeting"), ids.filter_id(PAGE, "division")
+    principal = current_principal()
+    if not division and principal.role == "division_lead" and len(principal.units) == 1:
+        division = next(iter(principal.units))  # a division lead's lists are their division's
     division_options = [{"label": "All divisions", "value": ""}] + [
         {"label": row.division_name, "value": row.division_code} for row in data.divisions().itertuples()
     ]

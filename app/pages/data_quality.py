@@ -26,6 +26,10 @@ UNKNOWN_CODES = ids.page_id(PAGE, "unknown-codes")
 ORPHANS = ids.page_id(PAGE, "orphans")
 
 
+def section(title: str, content_id: str) -> html.Section:
+    return html.Section([html.H2(title, className="h4"), html.Div(id=content_id)], className="mb-4")
+
+
 def layout(**query) -> html.Div:
     heading = components.page_heading(
         "Data quality",
@@ -35,8 +39,6 @@ def layout(**query) -> html.Div:
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     state = components.FilterState.from_query(query)
-    section = lambda title, content_id: html.Section(  # noqa: E731 - five identical sections
-        [html.H2(title, className="h4"), html.Div(id=content_id)], className="mb-4")
     return html.Div(
         [
             heading,

@@ -73,10 +73,9 @@ def _content(state: FilterState):
     name = _division_name(state.division)
     if state.metric:
         return tiles.metric_detail(PAGE, PATH, state, "division", state.division, suppressed=suppressed)
-    force = views.headline_frame("force", state.period_from, state.period_to, None)
     return html.Div([
         html.P(f"{name}: each tile also shows the force's value for the same period.", className="small"),
-        tiles.tiles_grid(PAGE, PATH, state, "division", state.division, suppressed=suppressed, force_values=force),
+        tiles.tiles_grid(PAGE, PATH, state, "division", state.division, suppressed=suppressed, compare_with_force=True),
         html.H2(f"Partnerships in {name}", className="h4 mt-4"),
         partnerships_table(state, suppressed),
     ])

@@ -36,7 +36,8 @@ crimes AS (
     FROM incidents AS i
     LEFT JOIN first_arrest AS a USING (incident_id)
     WHERE i.crime_ref IS NOT NULL
-      AND CAST(i.crime_recorded_at AS DATE) BETWEEN CAST($period_from AS DATE) AND CAST($period_to AS DATE)
+      AND i.crime_recorded_at >= CAST($period_from AS TIMESTAMP)
+      AND i.crime_recorded_at < CAST($period_to AS TIMESTAMP) + INTERVAL 1 DAY  -- the whole last day
       AND (
             $level = 'force'
          OR $unit_code IS NULL

@@ -19,5 +19,5 @@ LEFT JOIN marac AS m
 WHERE i.risk_level = 'high'
   AND i.reported_at >= $window_start AND i.reported_at < $window_end
   AND ($division_code IS NULL OR i.division_code = $division_code)
-GROUP BY ALL
+GROUP BY i.incident_id, i.reported_at, i.division_code, i.csp_code, i.victim_id, i.suspect_id
 ORDER BY marac_referred, i.division_code, i.reported_at, i.incident_id

@@ -14,5 +14,5 @@ SELECT
     coalesce(sum(f.rows_quarantined), 0)      AS rows_quarantined
 FROM load_batches AS b
 LEFT JOIN load_files AS f USING (batch_id)
-GROUP BY ALL
+GROUP BY b.batch_id, b.source_dir, b.started_at, b.finished_at, b.status, b.message
 ORDER BY b.started_at DESC, b.batch_id

@@ -214,3 +214,26 @@ def test_data_quality_callbacks(client, con):
     assert static.status_code == 200
     assert "synthetic test force" in static.get_data(as_text=True)
     assert call(client, "north_lead", outputs, inputs).status_code == 403
+
+
+def test_a_division_lead_opens_on_their_own_division(client):
+    for path in ("/attrition", "/daily"):
+        response = call(client, "north_lead", [("_pages_content", "children"), ("_pages_store", "data")],
+                        [{"id": "_pages_location", "property": "pathname", "value": path},
+                         {"id": "_pages_location", "property": "search", "value": ""}])
+        assert response.status_code == 200, path
+        division_select = [c for c in _components(response.get_json()) if c.get("props", {}).get("id") ==
+                           ids.filter_id(path.strip("/"), "division")]
+        assert division_select and division_select[0]["props"]["value"] == "NORTH", path
+
+
+def _components(tree):
+    """Every component in a rendered layout (depth first)."""
+    if isinstance(tree, dict):
+        if "props" in tree:
+            yield tree
+        for value in tree.values():
+            yield from _components(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _components(item)

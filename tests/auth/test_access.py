@@ -9,7 +9,6 @@ Users (tests/auth/conftest.py): division_lead north_lead -> NORTH; partnership a
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 

@@ -53,3 +53,41 @@ def test_werkzeug_access_log_line_is_redacted(clients):
     assert any(isinstance(f, RedactReferences) for f in logging.getLogger("werkzeug").filters)
     logging.getLogger("werkzeug").filter(record)
     assert reference not in record.getMessage() and REDACTED in record.getMessage()
+
+
+def _hrefs(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["href"]] if isinstance(node.get("href"), str) else []
+        return found + [h for value in node.values() for h in _hrefs(value)]
+    if isinstance(node, list):
+        return [h for item in node for h in _hrefs(item)]
+    return []
+
+
+def test_links_carry_filters_only_never_a_reference(standalone, clients):
+    """Access logs print URLs: every link a page renders has a query string of filter names only."""
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    import dash
+
+    from app import ids
+    from app.auth.hardening import HEX_TOKEN
+
+    checked = 0
+    for page in dash.page_registry.values():
+        body = {
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": page["path"]},
+                       {"id": "_pages_location", "property": "search", "value": "?division=NORTH"}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"],
+        }
+        response = clients["chief_officer"].post("/_dash-update-component", json=body)
+        assert response.status_code == 200, page["path"]
+        for href in _hrefs(json.loads(response.data)):
+            query = parse_qs(urlsplit(href).query)
+            assert set(query) <= set(ids.FILTER_NAMES), href
+            assert not HEX_TOKEN.search(href), href
+            checked += 1
+    assert checked > 0

@@ -58,8 +58,10 @@ def dashboard_url(dashboard_db: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A first question for a new filter is computed, not cached: allow for a busy test machine.
+    expect.set_options(timeout=TIMEOUT_MS)
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
     with sync_playwright() as playwright:

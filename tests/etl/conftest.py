@@ -62,16 +62,16 @@ def query(db: Path, text: str, params: list | None = None) -> list[tuple]:
 
 
 # Tests run with --import-mode=importlib, where conftest is not importable: hand the helpers out as fixtures.
-@pytest.fixture(name="set_cell")
+@pytest.fixture(name="set_cell", scope="session")
 def set_cell_fixture():
     return set_cell
 
 
-@pytest.fixture(name="rows")
+@pytest.fixture(name="rows", scope="session")
 def rows_fixture():
     return read_rows, write_rows
 
 
-@pytest.fixture(name="query")
+@pytest.fixture(name="query", scope="session")
 def query_fixture():
     return query

@@ -1,10 +1,10 @@
 """Loading whole batches: upsert, idempotence, audit, formats, mapping, atomicity, lock, pseudonymisation."""
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -35,7 +35,6 @@ def test_first_load_inserts_everything_and_audits_the_batch(batch, db_path, quer
     assert (batch_id, status) == (summary.batch_id, "loaded")
     files = query(db_path, "SELECT file_name, sha256, rows_read, rows_inserted FROM load_files ORDER BY rowid")
     assert files[3][0] == "incidents.csv" and files[3][2:] == (4, 4)
-    import hashlib
     assert files[3][1] == hashlib.sha256((batch / "incidents.csv").read_bytes()).hexdigest()
 
 
@@ -136,7 +135,6 @@ def test_excel_and_parquet_extracts(batch, db_path, query):
     # 2025-02-01 10:00 UTC is 10:00 GMT in London.
     assert query(db_path, "SELECT received_at::VARCHAR, decision_at::VARCHAR FROM dvds ORDER BY 1") == [
         ("2025-02-01 10:00:00", "2025-02-20 10:00:00"), ("2025-03-01 10:00:00", None)]
-    # Loading the CSV again after the Excel file: the same records, unchanged.
     assert query(db_path, "SELECT count(*) FROM quarantine") == [(0,)]
 
 
@@ -169,8 +167,8 @@ def test_a_load_failing_midway_leaves_the_previous_database(batch, db_path, set_
         run_load(batch, db_path, progress=False)
     assert db_path.read_bytes() == before
     assert query(db_path, "SELECT outcome_type FROM incidents WHERE incident_id = 'INC003'") == [(None,)]
-    assert [p.name for p in db_path.parent.iterdir()] == [db_path.name, f"{db_path.name}.lock"] or set(
-        p.name for p in db_path.parent.iterdir()) == {db_path.name, f"{db_path.name}.lock"}
+    # The half-written copy is gone: only the live file and the lock file remain.
+    assert {p.name for p in db_path.parent.iterdir()} == {db_path.name, f"{db_path.name}.lock"}
 
 
 def test_a_load_killed_midway_leaves_the_previous_database(batch, db_path, set_cell, query, key_file):
@@ -234,3 +232,13 @@ def test_daperf_load_command(batch, db_path, key_file):
     refused = subprocess.run([sys.executable, "-m", "daperf.cli", "load", str(batch), "--db", str(db_path)],
                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "dvds.csv: is empty" in refused.stdout
+
+
+def test_enumeration_spellings_are_stored_as_their_codes(batch, db_path, set_cell, query):
+    set_cell(batch, "dvds", "DV001", "route", "Right to Ask")
+    set_cell(batch, "dvds", "DV002", "route", "RTK")
+    set_cell(batch, "marac", "MC001", "referring_agency", "Children's Social Care")
+    set_cell(batch, "marac", "MC001", "idva_engaged", "Y")
+    run_load(batch, db_path, progress=False)
+    assert query(db_path, "SELECT route FROM dvds ORDER BY application_id") == [("right_to_ask",), ("right_to_know",)]
+    assert query(db_path, "SELECT referring_agency, idva_engaged FROM marac") == [("childrens_social_care", True)]

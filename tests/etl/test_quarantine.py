@@ -1,13 +1,17 @@
 """Every row-level rule: the row goes to quarantine with its rule, column and row number; the rest loads."""
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from etl.load import run_load
 from etl.pseudonymise import load_key, pseudonym
 
-# (table, record id, column, bad value, rule, blamed column). The good batch's rows are all valid, so each
-# case quarantines exactly the one edited row.
+GOOD_BATCH = Path(__file__).resolve().parents[1] / "fixtures" / "extracts" / "good"
+
+# (table, record id, column, bad value, rule, blamed column): a copy of the record with the bad value breaks
+# exactly that rule (the good batch's rows are all valid).
 CASES = [
     ("incidents", "INC002", "victim_id", "", "required_missing", "victim_id"),
     ("incidents", "INC002", "relationship", "neighbour", "unknown_code", "relationship"),
@@ -38,24 +42,56 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("table", "record", "column", "value", "rule", "blamed"), CASES,
-                         ids=[f"{c[0]}-{c[4]}-{c[2]}" for c in CASES])
-def test_row_breaking_a_rule_is_quarantined_and_the_rest_loads(
-    batch, db_path, set_cell, query, table, record, column, value, rule, blamed
-):
-    set_cell(batch, table, record, column, value)
-    summary = run_load(batch, db_path, progress=False)
-    # (A quarantined CSP also quarantines the extract rows naming it: only this table's entries here.)
-    got = query(db_path, "SELECT table_name, source_file, record_id, rule, column_name, message FROM quarantine "
-                         "WHERE table_name = ?", [table])
-    assert [g[:5] for g in got] == [(table, f"{table}.csv", record, rule, blamed)]
-    assert got[0][5]  # a message for the person fixing it
-    loaded = summary.file(table)
-    assert (loaded.quarantined, loaded.quarantined_by_rule) == (1, {rule: 1})
-    assert loaded.inserted == loaded.rows_read - 1
-    key = {"incidents": "incident_id", "arrests": "arrest_id", "protective_orders": "notice_id",
-           "dvds": "application_id", "marac": "case_id", "csps": "csp_code"}[table]
-    assert query(db_path, f"SELECT count(*) FROM {table} WHERE {key} = ?", [record]) == [(0,)]
+KEYS = {"incidents": "incident_id", "arrests": "arrest_id", "protective_orders": "notice_id",
+        "dvds": "application_id", "marac": "case_id", "csps": "csp_code"}
+
+
+@pytest.fixture(scope="module")
+def loaded_bad_batch(tmp_path_factory, rows):
+    """One load of the good batch plus, for each case, a copy of its record with a new id and the bad value.
+
+    (One load for all cases keeps the suite fast; each copy breaks exactly one rule.)
+    """
+    read_rows, write_rows = rows
+    root = tmp_path_factory.mktemp("bad")
+    batch = Path(shutil.copytree(GOOD_BATCH, root / "batch"))
+    new_ids = []
+    for n, (table, record, column, value, _, _) in enumerate(CASES):
+        path = batch / f"{table}.csv"
+        header, rows = read_rows(path)
+        copy = list(next(r for r in rows if r[0] == record))
+        # A CSP's id is its ONS code; other tables' ids are free text.
+        copy[0] = f"E22000{900 + n}" if table == "csps" else f"{record}-{n}"
+        copy[header.index(column)] = value
+        write_rows(path, header, rows + [copy])
+        new_ids.append(copy[0])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAPERF_KEY_FILE", str(root / "secrets" / "key"))
+        summary = run_load(batch, root / "db.duckdb", progress=False)
+    return summary, root / "db.duckdb", new_ids
+
+
+@pytest.mark.parametrize(("case", "table", "record", "column", "value", "rule", "blamed"),
+                         [(n, *c) for n, c in enumerate(CASES)], ids=[f"{c[0]}-{c[4]}-{c[2]}" for c in CASES])
+def test_row_breaking_a_rule_is_quarantined(loaded_bad_batch, query, case, table, record, column, value, rule, blamed):
+    _, db_path, new_ids = loaded_bad_batch
+    got = query(db_path, "SELECT rule, column_name, message FROM quarantine WHERE table_name = ? AND record_id = ?",
+                [table, new_ids[case]])
+    assert [g[:2] for g in got] == [(rule, blamed)]
+    assert got[0][2]  # a message for the person fixing it
+    assert query(db_path, f"SELECT count(*) FROM {table} WHERE {KEYS[table]} = ?", [new_ids[case]]) == [(0,)]
+
+
+def test_the_rest_of_the_batch_loads(loaded_bad_batch, query):
+    summary, db_path, _ = loaded_bad_batch
+    # Each table: its good rows inserted, its case rows quarantined (none of them holds a second problem).
+    for table, good_rows in {"incidents": 4, "arrests": 2, "protective_orders": 1, "dvds": 2, "marac": 1,
+                             "csps": 2}.items():
+        cases = sum(1 for c in CASES if c[0] == table)
+        loaded = summary.file(table)
+        assert (loaded.rows_read, loaded.inserted, loaded.quarantined) == (good_rows + cases, good_rows, cases)
+        assert sum(loaded.quarantined_by_rule.values()) == cases
+    assert query(db_path, "SELECT count(*) FROM quarantine") == [(len(CASES),)]
 
 
 def test_quarantined_row_keeps_its_row_number_and_pseudonymised_ids(batch, db_path, set_cell, query):

@@ -198,3 +198,16 @@ def test_empty_cohort(con):
     assert df["crimes"].sum() == 0
     assert df["share_of_recorded"].isna().all()
     assert stage_timings(con, "force", None, date(2030, 1, 1), date(2030, 12, 31))["median_days"].isna().all()
+
+
+def test_cohort_is_the_crimes_metric(con):
+    """The cohort is the catalogue's `crimes` (crime_ref set, crime_recorded_at in the period), so the
+    funnel's first bar equals the registry's count for the same unit and period."""
+    from metrics.compute import compute
+
+    crimes = compute(con, "division", *PERIOD, metric_ids=["crimes"], breakdowns=False).set_index("unit_code")
+    # D1 = 7 and D2 = 5 (test_division_and_csp_funnels)
+    assert crimes["numerator"].to_dict() == {"D1": 7, "D2": 5}
+    for division, expected in crimes["numerator"].items():
+        funnel = attrition_funnel(con, "division", division, *PERIOD)
+        assert funnel.loc[funnel["stage"] == "recorded", "crimes"].item() == expected

@@ -581,3 +581,43 @@ def test_proportions_carry_a_wilson_interval(justice):
     low, high = wilson_interval(2, 7)
     assert (frame["ci_low"].iloc[0], frame["ci_high"].iloc[0]) == pytest.approx((low, high))
     assert low < 2 / 7 < high
+
+
+def test_every_metric_has_a_monthly_series_that_adds_up(demand, repeats, arrests, justice, orders, dvds, marac):
+    # Months partition the period, so each month's numerator sums to the period's, except where a
+    # person is counted once per period (a victim or suspect seen in two months counts in both).
+    from metrics.registry import METRICS
+
+    period = compute(demand, "force", *PERIOD, breakdowns=False).set_index("metric_id")
+    for metric_id in METRICS:
+        series = monthly(demand, metric_id, "force", FORCE, *PERIOD)
+        assert list(series["month"]) == [date(2025, m, 1) for m in range(1, 13)], metric_id
+        total = series["numerator"].sum()
+        if metric_id in ("repeat_victim_rate", "serial_perpetrators"):
+            assert total >= period.loc[metric_id, "numerator"], metric_id
+        else:
+            assert total == period.loc[metric_id, "numerator"], metric_id
+
+
+def test_bad_arguments_are_refused(force_builder):
+    con = force_builder.con
+    with pytest.raises(ValueError, match="Unknown level"):
+        compute(con, "region", *PERIOD)
+    with pytest.raises(KeyError, match="no_such_metric"):
+        compute(con, "force", *PERIOD, metric_ids=["no_such_metric"])
+    with pytest.raises(ValueError, match="before it starts"):
+        compute(con, "force", date(2025, 2, 1), date(2025, 1, 1))
+    assert compute(con, "force", *PERIOD, metric_ids=[]).empty
+
+
+def test_results_follow_the_data_on_the_same_connection(force_builder):
+    # Counts and look-back flags are cached per data fingerprint: an insert or an update is seen at once.
+    con = force_builder.con
+    assert row(con, "repeat_incident_rate")[:2] == (0, 0)
+    first = force_builder.incident("2025-03-01 10:00", victim="a")
+    force_builder.incident("2025-03-02 10:00", victim="a")
+    assert row(con, "repeat_incident_rate")[:2] == (1, 2)
+    con.execute("UPDATE incidents SET reported_at = TIMESTAMP '2023-03-01 10:00' WHERE incident_id = $id",
+                {"id": first})
+    # The earlier incident now falls outside 2025 and more than 365 days before the second.
+    assert row(con, "repeat_incident_rate")[:2] == (0, 1)

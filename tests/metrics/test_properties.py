@@ -167,8 +167,8 @@ def _check_units_add_up(force: pd.DataFrame, units: pd.DataFrame, level: str) ->
         metric = METRICS[metric_id]
         if (metric_id, breakdown, breakdown_value) not in sums.index:
             # No unit has the value at all: then neither may the force.
-            assert expected["numerator"] == 0 and expected["denominator"] in (0, pd.NA) or pd.isna(
-                expected["denominator"]), where
+            assert expected["numerator"] == 0, where
+            assert pd.isna(expected["denominator"]) or expected["denominator"] == 0, where
             continue
         got = sums.loc[(metric_id, breakdown, breakdown_value)]
         assert got["numerator"] == expected["numerator"], where

@@ -154,12 +154,14 @@ def test_an_export_with_no_groups_or_rows():
 # --- Properties over generated exports -------------------------------------------------------------
 
 SEXES = ("female", "male", "not_known")
+CSP_DIVISION = {f"C{c}": f"D{c % 2}" for c in range(4)}
 
 
 @st.composite
 def exports(draw):
-    """A count metric and a proportion metric for 1-4 CSPs, each CSP's rows split by sex, with the force
-    rows the sums of the CSP rows: every group of the rules adds up exactly."""
+    """A count metric and a proportion metric for 1-4 CSPs in two divisions (CSP c in division D{c % 2}),
+    each unit's rows split by sex, with the division and force rows the sums of their CSPs' rows: every
+    group of the rules adds up exactly."""
     n_csps = draw(st.integers(1, 4))
     small = st.integers(0, 12)
     rows = []
@@ -168,9 +170,10 @@ def exports(draw):
     for key in count_cells:
         den = draw(st.integers(0, 25))
         prop_cells[key] = (draw(st.integers(0, den)), den)
-    for unit in [*range(n_csps), "force"]:
-        units = range(n_csps) if unit == "force" else [unit]
-        level, code = ("force", "F") if unit == "force" else ("csp", f"C{unit}")
+    units_of = [("csp", f"C{c}", [c]) for c in range(n_csps)]
+    units_of += [("division", f"D{d}", [c for c in range(n_csps) if c % 2 == d]) for d in (0, 1) if d < n_csps]
+    units_of.append(("force", "F", list(range(n_csps))))
+    for level, code, units in units_of:
         count_total = sum(count_cells[(c, s)] for c in units for s in SEXES)
         num_total = sum(prop_cells[(c, s)][0] for c in units for s in SEXES)
         den_total = sum(prop_cells[(c, s)][1] for c in units for s in SEXES)
@@ -190,17 +193,21 @@ def _numbers(column: pd.Series) -> list[float]:
 
 def _groups(frame: pd.DataFrame):
     """The additive groups, worked out independently of the module: (member indexes, total index)."""
-    headline = frame["breakdown"].isna()
-    for (metric, level, unit), rows in frame[~headline].groupby(["metric_id", "level", "unit_code"]):
-        total = frame[headline & (frame["metric_id"] == metric) & (frame["level"] == level)
-                      & (frame["unit_code"] == unit)].index[0]
-        yield list(rows.index), total
-    force = frame["level"] == "force"
-    for (metric, value), rows in frame[frame["level"] == "csp"].groupby(
-            ["metric_id", frame["breakdown_value"].fillna("")]):
-        total = frame[force & (frame["metric_id"] == metric)
-                      & (frame["breakdown_value"].fillna("") == value)].index[0]
-        yield list(rows.index), total
+    records = list(frame.fillna({"breakdown": "", "breakdown_value": ""}).itertuples())
+    headline = {(r.metric_id, r.level, r.unit_code): r.Index for r in records if not r.breakdown}
+    force = {(r.metric_id, r.breakdown_value): r.Index for r in records if r.level == "force"}
+    division = {(r.metric_id, r.unit_code, r.breakdown_value): r.Index for r in records if r.level == "division"}
+    groups: dict[tuple, list[int]] = {}
+    for r in records:
+        if r.breakdown:  # a breakdown row under its unit's headline
+            total = headline[(r.metric_id, r.level, r.unit_code)]
+            groups.setdefault(("unit", r.breakdown, total), []).append(r.Index)
+        if r.level in ("csp", "division"):  # a CSP or division row under the force's
+            groups.setdefault((r.level, force[(r.metric_id, r.breakdown_value)]), []).append(r.Index)
+        if r.level == "csp":  # a CSP row under its division's
+            total = division[(r.metric_id, CSP_DIVISION[r.unit_code], r.breakdown_value)]
+            groups.setdefault(("in_division", total), []).append(r.Index)
+    return [(members, key[-1]) for key, members in groups.items()]
 
 
 @settings(max_examples=30, deadline=None)
@@ -225,7 +232,7 @@ def test_no_rate_on_fewer_than_ten_is_shown(frame):
 @settings(max_examples=30, deadline=None)
 @given(exports())
 def test_no_total_reveals_a_single_hidden_cell(frame):
-    out = suppress(frame)
+    out = suppress(frame, csp_divisions=CSP_DIVISION)
     for column in ("numerator", "denominator"):
         hidden = out[column].isin(HIDDEN)
         for members, total in _groups(frame):
