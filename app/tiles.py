@@ -40,8 +40,6 @@ def _detail_href(page_path: str, state: FilterState, metric_id: str) -> str:
 def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_code: str | None,
                *, suppressed: bool, compare_with_force: bool = False) -> html.Div:
     """The tiles (kept per database version and filters: the same view is asked for again and again)."""
-    force_values = views.unit_headline("force", None, state.period_from, state.period_to, suppressed=suppressed) \
-        if compare_with_force else None
     tiles = views.tile_summaries(level, unit_code, state.period_from, state.period_to, suppressed=suppressed)
     cards = []
     for tile in tiles:
@@ -59,10 +57,10 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
              tile.change_text],
             className="small mb-1",
         ))
-        if force_values is not None:
-            force_row = force_values[(force_values["metric_id"] == metric.id) & force_values["breakdown"].isna()]
-            if len(force_row):
-                body.append(html.P(f"Force: {views.format_value(metric, force_row.iloc[0]['value'])}", className="small mb-1"))
+        if compare_with_force and level == "division" and unit_code and not suppressed:
+            rest = views.rest_of_force(metric.id, unit_code, state.period_from, state.period_to)
+            if rest is not None:
+                body.append(html.P(rest.text, className="small mb-1 rest-of-force"))
         if tile.reference_text:
             body.append(html.P(f"Reference: {tile.reference_text}", className="small mb-1"))
         if tile.spc is not None and not tile.spc.empty:

@@ -258,6 +258,46 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+# --- a division against the rest of the force ------------------------------------------------
+
+@dataclass
+class RestOfForce:
+    value: float | None
+    numerator: float
+    denominator: float | None
+    text: str  # e.g. "Rest of force: 45.1% — this division is significantly higher"
+
+
+def rest_of_force(metric_id: str, division_code: str, period_from: date, period_to: date) -> RestOfForce | None:
+    """The force without the division (pooled: numerators and denominators subtracted, never a mean of
+    rates), and whether the division differs from it more than chance would (the same tests as
+    ``compare_periods``, with the rest of the force in place of the earlier period)."""
+    metric = METRICS[metric_id]
+    force = _row(headline_frame("force", period_from, period_to, None), metric_id, None)
+    unit = _row(headline_frame("division", period_from, period_to, (division_code,)), metric_id, division_code)
+    if force is None or unit is None or pd.isna(force["numerator"]) or pd.isna(unit["numerator"]):
+        return None
+    numerator = float(force["numerator"]) - float(unit["numerator"])
+    if metric.kind == "count":
+        return RestOfForce(numerator, numerator, None, f"Rest of force: {format_value(metric, numerator)}")
+    if pd.isna(force["denominator"]) or pd.isna(unit["denominator"]):
+        return None
+    denominator = float(force["denominator"]) - float(unit["denominator"])
+    if denominator <= 0:
+        return None
+    scale = 1.0
+    if metric.kind == "rate":
+        days = (period_to - period_from).days + 1
+        scale = (metric.per or 1) * (metric_compute.DAYS_PER_YEAR / days if metric.annualised else 1.0)
+    value = numerator / denominator * scale
+    test = compare_periods(float(unit["numerator"]), float(unit["denominator"]), numerator, denominator, metric.kind)
+    if test["significant"]:
+        verdict = "this division is significantly " + ("higher" if test["change"] > 0 else "lower")
+    else:
+        verdict = "no significant difference"
+    return RestOfForce(value, numerator, denominator, f"Rest of force: {format_value(metric, value)}; {verdict}")
+
+
 # --- funnel -------------------------------------------------------------------------------------
 
 @dataclass

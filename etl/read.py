@@ -176,7 +176,8 @@ def _xlsx_header(src: SourceFile) -> list[str]:
 
 def iter_chunks(src: SourceFile, header: list[str]) -> Iterator[tuple[pd.DataFrame, float]]:
     """(chunk, fraction of the file read) pairs; a chunk's columns are ``header``, its cells strings or
-    null, its index the 1-based row number in the file (header excluded)."""
+    null, its index the 1-based row number in the file (header excluded; wholly blank lines, which
+    are skipped, are not counted)."""
     readers = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks}
     first_row = 1
     for chunk, fraction in readers[src.format](src, header):

@@ -74,7 +74,8 @@ def _content(state: FilterState):
     if state.metric:
         return tiles.metric_detail(PAGE, PATH, state, "division", state.division, suppressed=suppressed)
     return html.Div([
-        html.P(f"{name}: each tile also shows the force's value for the same period.", className="small"),
+        html.P(f"{name}: each tile also shows the rest of the force (the force without {name}) for the same "
+               "period, and whether the division differs from it by more than chance.", className="small"),
         tiles.tiles_grid(PAGE, PATH, state, "division", state.division, suppressed=suppressed, compare_with_force=True),
         html.H2(f"Partnerships in {name}", className="h4 mt-4"),
         partnerships_table(state, suppressed),

@@ -168,25 +168,17 @@ def _pack(period_from: str, period_to: str, csp: str):
     return scrutiny_pack.build_pack(data.connection(), state.csp, state.period_from, state.period_to)
 
 
-@callback(Output(ids.download_id(PAGE, "pack-xlsx"), "data"), Output(PACK_STATUS, "children", allow_duplicate=True),
-          Input(PACK_XLSX, "n_clicks"), *[State(ids.filter_id(PAGE, f), "value") for f in FIELDS],
-          prevent_initial_call=True)
-def download_workbook(n_clicks, period_from, period_to, csp):
+@callback(Output(ids.download_id(PAGE, "pack-xlsx"), "data"), Output(ids.download_id(PAGE, "pack-html"), "data"),
+          Output(PACK_STATUS, "children"),
+          Input(PACK_XLSX, "n_clicks"), Input(PACK_HTML, "n_clicks"),
+          *[State(ids.filter_id(PAGE, f), "value") for f in FIELDS], prevent_initial_call=True)
+def download_pack(xlsx_clicks, html_clicks, period_from, period_to, csp):
+    """The scrutiny pack as a workbook or a printable report, whichever button was pressed."""
     try:
         pack = _pack(period_from, period_to, csp)
     except (Forbidden, ValueError) as exc:
-        return dash.no_update, str(exc)
-    return (dcc.send_bytes(scrutiny_pack.excel_bytes(pack), f"{scrutiny_pack.file_stem(pack)}.xlsx"),
-            "Workbook ready.")
-
-
-@callback(Output(ids.download_id(PAGE, "pack-html"), "data"), Output(PACK_STATUS, "children", allow_duplicate=True),
-          Input(PACK_HTML, "n_clicks"), *[State(ids.filter_id(PAGE, f), "value") for f in FIELDS],
-          prevent_initial_call=True)
-def download_report(n_clicks, period_from, period_to, csp):
-    try:
-        pack = _pack(period_from, period_to, csp)
-    except (Forbidden, ValueError) as exc:
-        return dash.no_update, str(exc)
-    return (dcc.send_string(scrutiny_pack.html_report(pack), f"{scrutiny_pack.file_stem(pack)}.html"),
-            "Report ready.")
+        return dash.no_update, dash.no_update, str(exc)
+    stem = scrutiny_pack.file_stem(pack)
+    if dash.ctx.triggered_id == PACK_HTML:
+        return dash.no_update, dcc.send_string(scrutiny_pack.html_report(pack), f"{stem}.html"), "Report ready."
+    return dcc.send_bytes(scrutiny_pack.excel_bytes(pack), f"{stem}.xlsx"), dash.no_update, "Workbook ready."

@@ -193,16 +193,15 @@ def test_the_pages_own_policy_check(client):
 
 
 def test_scrutiny_pack_download_is_refused_for_another_partnership(client):
-    outputs = [(ids.download_id("partnership", "pack-xlsx"), "data"), (ids.page_id("partnership", "pack-status"), "children")]
+    outputs = [(ids.download_id("partnership", "pack-xlsx"), "data"), (ids.download_id("partnership", "pack-html"), "data"),
+               (ids.page_id("partnership", "pack-status"), "children")]
+    clicks = [{"id": ids.page_id("partnership", "pack-xlsx"), "property": "n_clicks", "value": 1},
+              {"id": ids.page_id("partnership", "pack-html"), "property": "n_clicks", "value": None}]
     state = [filter_input("partnership", "from", FROM), filter_input("partnership", "to", TO),
              filter_input("partnership", "csp", TINY_CSP)]
-    refused = call(client, "ashford_partnership", outputs[0],
-                   [{"id": ids.page_id("partnership", "pack-xlsx"), "property": "n_clicks", "value": 1}],
-                   state=state, outputs=outputs)
+    refused = call(client, "ashford_partnership", outputs[0], clicks, state=state, outputs=outputs)
     assert _refused(refused) and "base64" not in refused.get_data(as_text=True)
-    allowed = call(client, "chief", outputs[0],
-                   [{"id": ids.page_id("partnership", "pack-xlsx"), "property": "n_clicks", "value": 1}],
-                   state=state, outputs=outputs)
+    allowed = call(client, "chief", outputs[0], clicks, state=state, outputs=outputs)
     download = allowed.get_json()["response"][ids.download_id("partnership", "pack-xlsx")]["data"]
     assert download["filename"] == f"scrutiny-pack-{TINY_CSP}-{FROM}-to-{TO}.xlsx" and download["base64"]
 
@@ -311,3 +310,18 @@ def test_spc_chart_marks_the_counting_rule_change_only_when_the_series_covers_it
     spark = figures.sparkline(series("2023-01-01", 12), percent=False, counting_rule_marker=True)
     assert len(spark["data"]) == 3 and spark["data"][2]["x"] == ["2023-03-01"]
     assert spark["layout"]["shapes"][0]["x0"] == "2023-06-01"
+
+
+def test_rest_of_force_pools_the_other_divisions(client, con):
+    from app import views
+
+    rows = compute(con, "division", *PERIOD, metric_ids=["charge_rate", "incidents_per_1000"], breakdowns=False)
+    north = rows[rows["unit_code"] == "NORTH"].set_index("metric_id")
+    # With two divisions and every record placed, the rest of the force for SOUTH is NORTH.
+    charge = views.rest_of_force("charge_rate", "SOUTH", *PERIOD)
+    assert (charge.numerator, charge.denominator) == (north.loc["charge_rate", "numerator"], north.loc["charge_rate", "denominator"])
+    assert charge.value == pytest.approx(north.loc["charge_rate", "value"])
+    rate = views.rest_of_force("incidents_per_1000", "SOUTH", *PERIOD)
+    # incidents x 365.25 / days / (population 16+ / 1,000): the metrics layer's own convention.
+    assert rate.value == pytest.approx(north.loc["incidents_per_1000", "value"])
+    assert rate.text.startswith(f"Rest of force: {figures.format_number(rate.value, percent=False)}; ")

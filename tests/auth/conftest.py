@@ -54,10 +54,22 @@ def auth_environment(monkeypatch: pytest.MonkeyPatch, users_file: Path, workdir:
     return audit_db
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The dashboard's data module and these settings are process-wide: keep every test that serves the
+    # app in one xdist worker (make test runs --dist loadgroup), in order, so no other app is built
+    # between a module's fixture and its tests.
+    here = Path(__file__).parent
+    groups = (here, here.parent / "concurrency")
+    for item in items:
+        if any(group in Path(str(item.fspath)).parents for group in groups):
+            item.add_marker(pytest.mark.xdist_group("dashboard-auth"))
+
+
 class Dashboard(NamedTuple):
     app: dash.Dash
     server: flask.Flask
     audit_db: Path
+    db_path: Path
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +82,19 @@ def standalone(synthetic_force_db: Path, users_file: Path, tmp_path_factory: pyt
                                     DAPERF_SESSION_IDLE_MINUTES="30", DAPERF_SESSION_MAX_HOURS="8")
         app = create_app(synthetic_force_db, demo=False)
         app.server.test_client().get("/sign-in")  # Dash finishes its set-up (the callback map) on a first request
-        yield Dashboard(app, app.server, audit_db)
+        yield Dashboard(app, app.server, audit_db, synthetic_force_db)
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_reads_its_database(request: pytest.FixtureRequest) -> None:
+    """Another test may have built an app on another database since this module's app was built."""
+    if "standalone" not in request.fixturenames:
+        return
+    from app import data
+
+    dashboard = request.getfixturevalue("standalone")
+    if data.db_path() != dashboard.db_path:
+        data.configure(dashboard.db_path)
 
 
 def csrf_token(html: bytes) -> str:

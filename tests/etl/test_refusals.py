@@ -130,3 +130,13 @@ def test_cli_exit_code_and_message_for_a_refused_batch(batch, db_path, capsys):
     assert run_load_cli(batch, db_path, None) == 1
     out = capsys.readouterr().out
     assert "Batch refused; the database is unchanged." in out and "arrests.csv: is empty" in out
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("incidents.xlsx", "is not a readable Excel workbook"),
+    ("incidents.parquet", "is not a readable Parquet file"),
+])
+def test_corrupt_excel_or_parquet_file_is_refused(batch, db_path, name, problem):
+    (batch / "incidents.csv").unlink()
+    (batch / name).write_bytes(b"incident_id,force_code\nINC001,E23000028\n")  # CSV text under another name
+    assert f"{name}: {problem}" in _refused(batch, db_path)
