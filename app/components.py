@@ -227,7 +227,7 @@ def chart(figure: Any, summary: str, filename: str, graph_id: str | dict | None 
     graph_kwargs = {"id": graph_id} if graph_id is not None else {}
     return html.Figure(
         [
-            dcc.Graph(figure=figure, config=graph_config(filename), **graph_kwargs),
+            dcc.Graph(figure=figure, config=graph_config(filename), responsive=True, **graph_kwargs),
             html.Figcaption(summary, className="small text-body-secondary"),
         ],
         className="chart mb-2",

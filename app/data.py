@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import duckdb
+import flask
 import pandas as pd
 
 from daperf.db import DatabaseMissing
@@ -58,12 +59,27 @@ def db_path() -> Path:
     return _db_path
 
 
-def db_version() -> tuple | None:
+def _file_version() -> tuple | None:
     try:
         st = os.stat(db_path())
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# Within one request (one callback) every query reads the file the first one read, so an answer is all
+# old data or all new data even when a load renames a new file into place halfway through.
+_PINNED = "daperf_database_snapshot"
+
+
+def db_version() -> tuple | None:
+    if flask.has_request_context():
+        try:
+            connection()
+        except NoDatabase:
+            return None
+        return flask.g.get(_PINNED)[0]
+    return _file_version()
 
 
 _CATALOG = "live"
@@ -84,7 +100,10 @@ def _open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
 def connection() -> duckdb.DuckDBPyConnection:
     """A per-thread cursor on the process's read-only connection to the current file."""
     global _connection, _connection_version
-    version = db_version()
+    pinned = flask.g.get(_PINNED) if flask.has_request_context() else None
+    if pinned is not None:
+        return pinned[1]
+    version = _file_version()
     if version is None:
         raise NoDatabase(f"No database at {db_path()}: run `daperf load` first.")
     with _state_lock:
@@ -99,6 +118,8 @@ def connection() -> duckdb.DuckDBPyConnection:
         cursor = base.cursor()
         cursor.execute(f"USE {_CATALOG}")  # a cursor starts in the in-memory catalog
         _thread.cursor, _thread.version = cursor, base_version
+    if flask.has_request_context():
+        setattr(flask.g, _PINNED, (base_version, cursor))
     return cursor
 
 

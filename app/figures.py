@@ -181,7 +181,7 @@ def sparkline(spc: pd.DataFrame, *, percent: bool, counting_rule_marker: bool = 
         shapes.append({"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper",
                        "line": {"color": PALETTE["reddish_purple"], "dash": "dot", "width": 1}})
     layout = {
-        "height": 70, "showlegend": False, "margin": {"l": 2, "r": 2, "t": 4, "b": 4},
+        "autosize": True, "height": 70, "showlegend": False, "margin": {"l": 2, "r": 2, "t": 4, "b": 4},
         "xaxis": {"visible": False}, "yaxis": {"visible": False}, "shapes": shapes,
         "paper_bgcolor": "white", "plot_bgcolor": "white",
     }

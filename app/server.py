@@ -154,12 +154,22 @@ def _shell(demo: bool) -> html.Div:
     )
 
 
+def _drop_stale_page_callbacks() -> None:
+    """Dash Pages re-imports the page modules for each app, so a second app built in one process before
+    the first served a request (tests do) would find each page callback twice. Keep the newest of each;
+    nothing else registered globally is dropped."""
+    registry = dash_callback_registry.GLOBAL_CALLBACK_LIST
+    seen: set[str] = set()
+    newest_first = []
+    for spec in reversed(registry):
+        if spec["output"] not in seen:
+            seen.add(spec["output"])
+            newest_first.append(spec)
+    registry[:] = list(reversed(newest_first))
+
+
 def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
     data.configure(db_path)
-    # Callbacks registered by a previous app in this process that never served a request would be
-    # picked up twice; the pages re-register theirs when they are imported below.
-    dash_callback_registry.GLOBAL_CALLBACK_LIST.clear()
-    dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -170,6 +180,7 @@ def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    _drop_stale_page_callbacks()
     app.index_string = _INDEX_STRING
     app.layout = _shell(demo)
     app.clientside_callback(

@@ -68,7 +68,7 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
             body.append(html.Figure([
                 dcc.Graph(figure=figures.sparkline(tile.spc, percent=views.is_percent(metric),
                                                    counting_rule_marker=views.is_crime_series(metric)),
-                          config=SPARKLINE_CONFIG, style={"height": "70px"}),
+                          config=SPARKLINE_CONFIG, style={"height": "70px"}, responsive=True),
                 html.Figcaption(summary, className="visually-hidden"),
             ], className="mb-1"))
         elif tile.spc is None:
@@ -148,7 +148,7 @@ def metric_detail(page: str, page_path: str, state: FilterState, level: str, uni
             sections.append(components.notice("No monthly data for this period."))
         else:
             fig = figures.spc_chart(spc, title=f"{metric.name}: statistical process control chart", percent=percent,
-                                    counting_rule_marker=views.is_crime_series(metric), y_title=metric.unit)
+                                    counting_rule_marker=views.is_crime_series(metric))
             table = spc[["month", "numerator", "denominator", "value", "centre", "lcl", "ucl", "special_cause"]].copy()
             table["month"] = pd.to_datetime(table["month"]).dt.strftime("%Y-%m")
             sections.append(components.chart_and_table(

@@ -94,6 +94,10 @@ def monthly_spc(metric_id: str, level: str, unit_code: str | None, period_from: 
     metric = METRICS[metric_id]
     series = monthly_frame(metric_id, level, series_unit(level, unit_code), period_from, period_to)
     series = series[series["value"].notna()] if metric.kind != "count" else series
+    # Months before the first record in the database are not zeros: they are months with no data.
+    months = data.data_months()
+    if months is not None:
+        series = series[pd.to_datetime(series["month"]) >= pd.Timestamp(months.first_month)]
     phase = COUNTING_RULES_CHANGE if is_crime_series(metric) else None
     return spc_table(series, metric.kind, phase_start=phase)
 
@@ -230,6 +234,12 @@ def tile_summaries(level: str, unit_code: str | None, period_from: date, period_
                 _number(row_now["numerator"]), _number(row_now["denominator"]),
                 _number(row_before["numerator"]), _number(row_before["denominator"]), metric.kind,
             )
+            if metric.kind == "rate":
+                # The test works per unit of the denominator; the change is shown in the metric's own units
+                # (per 1,000 a year, ...), straight from the two values.
+                now_value, before_value = float(row_now["value"]), float(row_before["value"])
+                comparison["change"] = now_value - before_value
+                comparison["relative_change"] = comparison["change"] / before_value if before_value else np.nan
         spc = None
         if not (suppressed and monthly_suppressed(metric.id, level, unit_code, before_from, period_to)):
             spc = monthly_spc(metric.id, level, unit_code, before_from, period_to)
@@ -256,6 +266,15 @@ def _number(value: Any) -> float | None:
     if isinstance(value, float) and np.isnan(value):
         return None
     return float(value)
+
+
+def value_scale(metric: Metric, period_from: date, period_to: date) -> float:
+    """value = numerator / denominator x this (the metrics layer's convention: per 100/1,000/10,000,
+    annualised for population rates)."""
+    if metric.kind != "rate":
+        return 1.0
+    days = (period_to - period_from).days + 1
+    return (metric.per or 1) * (metric_compute.DAYS_PER_YEAR / days if metric.annualised else 1.0)
 
 
 # --- a division against the rest of the force ------------------------------------------------
@@ -285,11 +304,7 @@ def rest_of_force(metric_id: str, division_code: str, period_from: date, period_
     denominator = float(force["denominator"]) - float(unit["denominator"])
     if denominator <= 0:
         return None
-    scale = 1.0
-    if metric.kind == "rate":
-        days = (period_to - period_from).days + 1
-        scale = (metric.per or 1) * (metric_compute.DAYS_PER_YEAR / days if metric.annualised else 1.0)
-    value = numerator / denominator * scale
+    value = numerator / denominator * value_scale(metric, period_from, period_to)
     test = compare_periods(float(unit["numerator"]), float(unit["denominator"]), numerator, denominator, metric.kind)
     if test["significant"]:
         verdict = "this division is significantly " + ("higher" if test["change"] > 0 else "lower")
@@ -347,9 +362,9 @@ def display_frame(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     for column, title in (("unit_name", "Unit"), ("breakdown", "Breakdown"), ("breakdown_value", "Category")):
         if column in frame and frame[column].notna().any():
             out[title] = frame[column].astype(object).where(frame[column].notna(), "")
-    out["Numerator"] = frame["numerator"].map(lambda v: _count_text(v))
+    out["Numerator"] = frame["numerator"].map(lambda v: count_text(v))
     if metric.kind != "count":
-        out["Denominator"] = frame["denominator"].map(lambda v: _count_text(v, decimals=metric.kind == "rate"))
+        out["Denominator"] = frame["denominator"].map(lambda v: count_text(v, decimals=metric.kind == "rate"))
     out["Value"] = frame["value"].map(lambda v: format_value(metric, v) if not _blank(v) else "withheld")
     if metric.kind == "proportion" and "ci_low" in frame:
         out["95% interval"] = [
@@ -362,7 +377,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _count_text(value: Any, decimals: bool = False) -> str:
+def count_text(value: Any, decimals: bool = False) -> str:
     if isinstance(value, str):
         return value
     if _blank(value):

@@ -7,7 +7,7 @@ its partnership view has counts of 1–4 to suppress.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np

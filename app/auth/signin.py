@@ -34,7 +34,7 @@ from app.auth import audit, guard
 from app.auth.config import AuthConfig, auth_config, session_secret
 from app.auth.hardening import add_security_headers, install_log_redaction
 from app.auth.policy import Forbidden, Principal
-from app.auth.users import find_user, verify_password
+from app.auth.users import find_user, load_users, verify_password
 from daperf.config import settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ def install_auth(server: flask.Flask, *, demo: bool) -> None:
         SESSION_REFRESH_EACH_REQUEST=False,
     )
     install_log_redaction()
+    if not demo and not load_users(settings().users_file):
+        log.warning("No users in %s: nobody can sign in. Add one with `daperf add-user`.", settings().users_file)
 
     blueprint = flask.Blueprint(
         "daperf_auth", __name__, static_folder=str(Path(__file__).with_name("static")), static_url_path=STATIC_PATH

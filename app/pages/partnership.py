@@ -52,7 +52,7 @@ def key_measures_table(state: FilterState) -> pd.DataFrame:
         rows.append({
             "Measure": metric.name,
             "Partnership": scrutiny_pack.shown(metric, row.iloc[0]["value"]) if len(row) else "–",
-            "Cases": views._count_text(row.iloc[0]["numerator"]) if len(row) else "",
+            "Cases": views.count_text(row.iloc[0]["numerator"]) if len(row) else "",
             "Force": scrutiny_pack.shown(metric, force_row.iloc[0]["value"]) if len(force_row) else "–",
             "Reference": metric.reference_note or "",
         })

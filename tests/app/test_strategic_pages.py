@@ -325,3 +325,20 @@ def test_rest_of_force_pools_the_other_divisions(client, con):
     # incidents x 365.25 / days / (population 16+ / 1,000): the metrics layer's own convention.
     assert rate.value == pytest.approx(north.loc["incidents_per_1000", "value"])
     assert rate.text.startswith(f"Rest of force: {figures.format_number(rate.value, percent=False)}; ")
+
+
+def test_tile_change_is_in_the_metrics_own_units(client, con):
+    from app import views
+    from metrics.periods import previous_period
+
+    tiles = {t.metric.id: t for t in views.tile_summaries("force", None, *PERIOD, suppressed=False)}
+    now = compute(con, "force", *PERIOD, metric_ids=["incidents_per_1000", "charge_rate"], breakdowns=False).set_index("metric_id")
+    before = compute(con, "force", *previous_period(*PERIOD), metric_ids=["incidents_per_1000", "charge_rate"],
+                     breakdowns=False).set_index("metric_id")
+    # A rate: the difference of the two values per 1,000 a year, and that difference over the earlier value.
+    change = now.loc["incidents_per_1000", "value"] - before.loc["incidents_per_1000", "value"]
+    relative = change / before.loc["incidents_per_1000", "value"]
+    assert tiles["incidents_per_1000"].change_text.startswith(f"{change:+,.2f} ({relative * 100:+.1f}%) on the previous period")
+    # A proportion: percentage points.
+    points = (now.loc["charge_rate", "value"] - before.loc["charge_rate", "value"]) * 100
+    assert tiles["charge_rate"].change_text.startswith(f"{points:+.1f} percentage points on the previous period")

@@ -174,12 +174,19 @@ def _router_body(path: str, search: str = "") -> dict:
     }
 
 
-@pytest.mark.parametrize("page", sorted(PAGE_ROLES))
-def test_restricted_pages_layouts_follow_the_role_table(clients, page):
-    for role in ROLES:
-        response = post(clients[role], _router_body(f"/{page}"))
-        expected = 200 if role in PAGE_ROLES[page] else 403
-        assert response.status_code == expected, (role, page, response.data[:200])
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_layout_follows_the_role_table(clients, role):
+    """Every registered page, opened as Dash opens it (the router callback): 403 only where the role may
+    not have the page at all; elsewhere the page answers, and refuses in its own words what it must."""
+    import dash
+
+    paths = sorted(page["path"] for page in dash.page_registry.values())
+    assert {"/", "/attrition", "/daily", "/data-quality", "/audit"} <= set(paths)
+    for path in paths:
+        response = post(clients[role], _router_body(path))
+        page = path.strip("/")
+        expected = 403 if page in PAGE_ROLES and role not in PAGE_ROLES[page] else 200
+        assert response.status_code == expected, (role, path, response.data[:200])
 
 
 def test_page_urls_naming_another_unit_are_refused(clients):
@@ -224,3 +231,14 @@ def test_forbidden_raised_inside_a_callback_is_a_403_not_a_500(standalone, clien
 def test_callbacks_must_be_json(clients):
     response = clients["chief_officer"].post("/_dash-update-component", data={"output": "x"})
     assert response.status_code == 403
+
+
+def test_a_record_level_view_that_cannot_be_audited_is_not_shown(standalone, clients, tmp_path, monkeypatch):
+    app = standalone.app
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("DAPERF_AUDIT_DB", str(blocker / "audit.sqlite"))  # cannot be created
+    key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+    response = post(clients["coordinator"], callback_body(app, key, {"division": "NORTH"}))
+    assert response.status_code == 500
+    assert b"rowData" not in response.data

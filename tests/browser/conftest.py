@@ -88,10 +88,16 @@ def page(browser, dashboard_url: str) -> Iterator[object]:
 
 
 def screenshot(page, name: str) -> None:
-    """Full-page screenshots at desktop and tablet width; the page is left at desktop width."""
+    """Full-page screenshots at desktop and tablet width, each opened afresh at that width (the URL holds
+    the view); the page is left at desktop width, on the same URL."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
-        page.set_viewport_size(size)
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
+            page.reload()
         page.wait_for_load_state("networkidle")
+        page.locator("main h1").wait_for()
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+    page.reload()
+    page.wait_for_load_state("networkidle")

@@ -104,6 +104,12 @@ def test_tile_detail_has_spc_chart_counting_rule_and_funnel(page, dashboard_db):
     expect(detail.get_by_text("North Division").last).to_be_visible()
     screenshot(page, "overview-detail")
 
+    # A proportion with breakdowns: choose another breakdown and the chart follows.
+    page.get_by_label("Measure").select_option("crime_conversion_rate")
+    _wait_for_url(page, "metric=crime_conversion_rate")
+    page.get_by_label("Break down by").select_option("victim_sex")
+    expect(page.get_by_text(re.compile(r"^Bar chart of Incidents recorded as crimes by victim sex"))).to_be_visible()
+
 
 def test_division_page_lists_its_partnerships(page, dashboard_db):
     page.goto("/division")
@@ -116,6 +122,10 @@ def test_division_page_lists_its_partnerships(page, dashboard_db):
     period = _period(page.url)
     row = _expected(dashboard_db, "division", period, "charge_rate", "SOUTH")
     expect(page.locator(".tile [data-metric='charge_rate']")).to_have_text(_shown("charge_rate", row["value"]))
+    # Two divisions: the rest of the force is the other one.
+    north = _expected(dashboard_db, "division", period, "charge_rate", "NORTH")
+    expect(page.locator(".tile").nth(4).locator(".rest-of-force")).to_contain_text(
+        f"Rest of force: {_shown('charge_rate', north['value'])}")
     screenshot(page, "division")
 
 

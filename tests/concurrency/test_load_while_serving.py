@@ -4,7 +4,8 @@ Batch A is the hand-made good batch (tests/fixtures/extracts/good): crimes recor
 INC001 (CR001), INC003 (CR002) and INC004 (CR003) = 3. Batch B is batch A plus INC101, a copy of INC001
 with its own crime reference CR101: 3 + 1 = 4 crimes. The attrition page's aggregate callback (five
 outputs from several queries) is asked for 2025 over real HTTP on loopback by 4 threads while batch B
-loads; every answer must be exactly the answer for A or exactly the answer for B.
+loads, and so is the partnership page's content for E22000089 (several separate queries in one
+callback); every answer must be exactly the answer for A or exactly the answer for B.
 """
 from __future__ import annotations
 
@@ -28,7 +29,11 @@ from tests.auth.dash_requests import callback_body
 GOOD_BATCH = Path(__file__).resolve().parents[1] / "fixtures" / "extracts" / "good"
 ATTRITION_AGGREGATES = ("..attrition-summary.children...attrition-funnel.children...attrition-outcomes.children"
                         "...attrition-timings.children...attrition-by-unit.children..")
+PARTNERSHIP_CONTENT = "partnership-content.children"
 FILTERS = {"from": "2025-01", "to": "2025-12"}
+# The partnership page asks the metrics layer several separate questions in one callback: an answer
+# mixing files would show up there.
+PARTNERSHIP_FILTERS = {**FILTERS, "csp": "E22000089"}
 WORKERS = 4
 MAX_REQUESTS = 400  # a bound, whatever the load's speed
 
@@ -84,15 +89,18 @@ def test_requests_see_the_old_or_the_new_data_never_a_mix(environment):
     try:
         port = server.server_port
         app.server.test_client().get("/")  # Dash's first-request set-up, so the callback map is built
-        body = json.dumps(callback_body(app, ATTRITION_AGGREGATES, FILTERS)).encode()
-        status, raw = _ask(port, body)
-        assert status == 200, raw[:300]
-        old = _answer(raw)
-        assert "3" in json.dumps(old["attrition-summary"])  # 3 crimes recorded in 2025 in batch A
+        bodies = [json.dumps(callback_body(app, ATTRITION_AGGREGATES, FILTERS)).encode(),
+                  json.dumps(callback_body(app, PARTNERSHIP_CONTENT, PARTNERSHIP_FILTERS)).encode()]
+        old = []
+        for body in bodies:
+            status, raw = _ask(port, body)
+            assert status == 200, raw[:300]
+            old.append(_answer(raw))
+        assert "3" in json.dumps(old[0]["attrition-summary"])  # 3 crimes recorded in 2025 in batch A
 
         loading = threading.Event()
         loaded = threading.Event()
-        answers: list[tuple[int, bytes, bool]] = []
+        answers: list[tuple[int, int, bytes, bool]] = []  # (which body, status, answer, during the load)
         answers_lock = threading.Lock()
 
         def load_b() -> None:
@@ -102,35 +110,40 @@ def test_requests_see_the_old_or_the_new_data_never_a_mix(environment):
             finally:
                 loaded.set()
 
-        def ask_until_loaded() -> None:
+        def ask_until_loaded(worker: int) -> None:
             loading.wait()
+            which = worker % len(bodies)
             while not loaded.is_set():
                 with answers_lock:
                     if len(answers) >= MAX_REQUESTS:
                         return
                 during = not loaded.is_set()
-                status, raw = _ask(port, body)
+                status, raw = _ask(port, bodies[which])
                 with answers_lock:
-                    answers.append((status, raw, during))
+                    answers.append((which, status, raw, during))
 
         with ThreadPoolExecutor(max_workers=WORKERS + 1) as pool:
             load = pool.submit(load_b)
-            askers = [pool.submit(ask_until_loaded) for _ in range(WORKERS)]
+            askers = [pool.submit(ask_until_loaded, worker) for worker in range(WORKERS)]
             load.result()
             for asker in askers:
                 asker.result()
 
-        status, raw = _ask(port, body)
-        assert status == 200
-        new = _answer(raw)
-        assert new != old
-        assert "4" in json.dumps(new["attrition-summary"])  # 3 + INC101 = 4 crimes in batch B
+        new = []
+        for body in bodies:
+            status, raw = _ask(port, body)
+            assert status == 200
+            new.append(_answer(raw))
+        assert new[0] != old[0] and new[1] != old[1]
+        assert "4" in json.dumps(new[0]["attrition-summary"])  # 3 + INC101 = 4 crimes in batch B
 
         assert answers, "no request was made while the load ran"
-        assert all(status == 200 for status, _raw, _during in answers), [r[:200] for s, r, _ in answers if s != 200][:3]
-        kinds = ["old" if _answer(raw) == old else "new" if _answer(raw) == new else "mixed" for _s, raw, _d in answers]
+        failed = [raw[:200] for _w, status, raw, _d in answers if status != 200]
+        assert failed == []
+        kinds = ["old" if _answer(raw) == old[w] else "new" if _answer(raw) == new[w] else "mixed"
+                 for w, _s, raw, _d in answers]
         assert "mixed" not in kinds
-        assert any(during for _s, _r, during in answers)
+        assert any(during for _w, _s, _r, during in answers)
     finally:
         server.shutdown()
         serving.join(timeout=10)
