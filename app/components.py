@@ -10,7 +10,8 @@ Filters in the URL
   ``metrics.periods.default_period`` (rolling 12 months ending with the last complete month of the data).
   ``FilterState.from_values(from_, to, division, csp, metric)`` does the same from control values, and
   ``state.query_string()`` gives ``?from=...&to=...`` for links.
-- ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True)``: labelled native selects with
+- ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True, csp_codes=None)``:
+  labelled native selects with
   ids ``ids.filter_id(page, name)``. The shell copies their values into the URL query string as they
   change (``history.replaceState``), so a link or bookmark reopens the same view; opening a URL builds
   the controls from it, and the page's callbacks read the controls:
@@ -170,9 +171,10 @@ def _select(page: str, name: str, label: str, options: list[dict], value: str | 
 
 
 def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FIELDS, *,
-               all_divisions: bool = True) -> html.Form:
+               all_divisions: bool = True, csp_codes: Iterable[str] | None = None) -> html.Form:
     """Labelled filter controls for ``page``; only the ``fields`` asked for. ``all_divisions=False`` when
-    the page needs one division chosen (no "All divisions" option)."""
+    the page needs one division chosen (no "All divisions" option); ``csp_codes`` limits the partnerships
+    offered (e.g. to a partnership user's own)."""
     month_options = _month_options(state) if ("from" in fields or "to" in fields) else []
     columns = []
     if "from" in fields:
@@ -187,6 +189,8 @@ def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FI
         columns.append(_select(page, "division", "Division", options, state.division))
     if "csp" in fields:
         frame = data.csps(state.division if "division" in fields else None)
+        if csp_codes is not None:
+            frame = frame[frame["csp_code"].isin(set(csp_codes))]
         options = [{"label": "Choose a partnership", "value": ""}] + [
             {"label": row.csp_name, "value": row.csp_code} for row in frame.itertuples()
         ]

@@ -16,6 +16,10 @@ from __future__ import annotations
 FILTER_NAMES = ("from", "to", "division", "csp", "metric", "meeting")  # meeting: the daily page's time
 FILTER_TYPE = "filter"
 
+# The force overview's page key and path (the shell warms its cache; the page module uses them too).
+OVERVIEW_PAGE = "overview"
+OVERVIEW_PATH = "/"
+
 SHELL_SKIP_LINK = "shell-skip-link"
 SHELL_HEADER = "shell-header"
 SHELL_NAV = "shell-nav"

@@ -8,7 +8,8 @@ Stable API:
   The shell is: a skip link, a header with the product name (and, in demo mode, a banner saying the data
   are synthetic and who is signed in), a nav to every registered page in ``order``, the main landmark
   holding the page, a footer.
-- ``serve(db_path, host="127.0.0.1", port=8050, debug=False, demo=False)``: run it (``daperf serve``).
+- ``serve(db_path, host="127.0.0.1", port=8050, debug=False, demo=False)``: run it (``daperf serve``),
+  warming the cache with the force overview's default view in the background.
 - ``NAV_ORDER``: the order pages appear in the nav (pages register ``order=`` to match; unknown last).
 
 Filters live in the URL. A page builds its filter controls from the query string (Dash Pages passes it
@@ -19,7 +20,9 @@ is not rebuilt and keyboard focus stays on the control.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import threading
 from pathlib import Path
 
 import dash
@@ -204,7 +207,21 @@ def serve(
     demo: bool = False,
 ) -> None:
     app = create_app(db_path, demo=demo)
+    threading.Thread(target=warm_cache, name="warm-cache", daemon=True).start()
     app.run(host=host, port=port, debug=debug)
+
+
+def warm_cache() -> None:
+    """Ask the force overview's default questions once at start-up, so the first visitor is answered
+    from the cache. Nothing is shown to anyone here: the pages still check the policy on every request."""
+    from app import tiles
+    from app.components import FilterState
+
+    try:
+        if data.database_ready():
+            tiles.tiles_grid(ids.OVERVIEW_PAGE, ids.OVERVIEW_PATH, FilterState.default(), "force", None, suppressed=False)
+    except Exception:  # a cold cache is slower, not wrong: never let warming stop the server
+        logging.getLogger(__name__).exception("Warming the cache failed")
 
 
 def wsgi():

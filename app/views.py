@@ -205,18 +205,45 @@ def unit_headline(level: str, unit_code: str | None, period_from: date, period_t
     return suppress(frame) if suppressed else frame
 
 
-def prefetch_monthly(metric_ids: list[str], level: str, unit_code: str | None, period_from: date, period_to: date) -> None:
-    """Ask for several monthly series at once (DuckDB answers on several threads; each has its cursor)."""
-    unit = series_unit(level, unit_code)
+HEADLINE_IDS = tuple(indicator.headline for indicator in INDICATORS)
+
+
+@data.cached
+def indicator_headlines(level: str, period_from: date, period_to: date, unit_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Headline rows of the nine indicators' headline metrics only (the tiles ask for nothing else)."""
+    return metric_compute.compute(
+        data.connection(), level, period_from, period_to, metric_ids=list(HEADLINE_IDS),
+        unit_codes=list(unit_codes) if unit_codes else None, breakdowns=False,
+    )
+
+
+def _tile_rows(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool) -> pd.DataFrame:
+    frame = indicator_headlines(level, period_from, period_to, (unit_code,) if unit_code else None)
+    if unit_code:
+        frame = frame[frame["unit_code"] == unit_code]
+    frame = frame.reset_index(drop=True)
+    return suppress(frame) if suppressed else frame
+
+
+def prefetch_tiles(level: str, unit_code: str | None, period_from: date, period_to: date) -> None:
+    """Ask the tiles' questions at once: both periods' headlines and nine monthly series. DuckDB answers
+    on several threads (each has its own cursor), so a new period costs the slowest query, not the sum."""
+    before_from, before_to = previous_period(period_from, period_to)
+    units = (unit_code,) if unit_code else None
+    series = series_unit(level, unit_code)
+    jobs = [lambda: indicator_headlines(level, period_from, period_to, units),
+            lambda: indicator_headlines(level, before_from, before_to, units)]
+    jobs += [lambda mid=mid: monthly_frame(mid, level, series, before_from, period_to) for mid in HEADLINE_IDS]
     with ThreadPoolExecutor(max_workers=PREFETCH_THREADS) as pool:
-        list(pool.map(lambda mid: monthly_frame(mid, level, unit, period_from, period_to), metric_ids))
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
 
 
 def tile_summaries(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool) -> list[TileSummary]:
     before_from, before_to = previous_period(period_from, period_to)
-    prefetch_monthly([i.headline for i in INDICATORS], level, unit_code, before_from, period_to)
-    now = unit_headline(level, unit_code, period_from, period_to, suppressed=suppressed)
-    before = unit_headline(level, unit_code, before_from, before_to, suppressed=suppressed)
+    prefetch_tiles(level, unit_code, period_from, period_to)
+    now = _tile_rows(level, unit_code, period_from, period_to, suppressed=suppressed)
+    before = _tile_rows(level, unit_code, before_from, before_to, suppressed=suppressed)
     tiles = []
     for indicator in INDICATORS:
         metric = METRICS[indicator.headline]

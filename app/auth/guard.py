@@ -197,8 +197,31 @@ def audit_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_callback(principal: Principal, body: Any) -> list[AuditIntent]:
     """Raise ``Forbidden`` if the principal may not have what this callback asks for; otherwise the
-    record-level views it opens, to be audited once it has answered."""
+    record-level views it opens, to be audited once it has answered. A refused request for a
+    record-level output raises ``RecordLevelRefused``, so the refusal is audited too."""
     request = parse_callback(body)
+    filters = audit_filters(request.filters)
+    declared = [d for d in map(declared_record_level, request.output_ids) if d is not None]
+    try:
+        _check_scope(principal, request)
+    except Forbidden as refused:
+        if declared:
+            raise RecordLevelRefused(str(refused), declared[0], filters) from refused
+        raise
+    for output in declared:
+        division = _scalar(request.filters.get("division"))
+        if division is None and output.division_from:
+            division = _scalar(request.values_by_id.get(output.division_from))
+        if division is None and _scalar(request.filters.get("csp")):
+            division = _division_of_csp(_scalar(request.filters.get("csp")))
+        if not can_see_case_list(principal, division):
+            where = f"division {division}" if division else "the whole force"
+            raise RecordLevelRefused(f"Not permitted: {output.view} for {where}", output, filters)
+    return [AuditIntent("export" if d.export else "view", d.view, filters) for d in declared]
+
+
+def _check_scope(principal: Principal, request: CallbackRequest) -> None:
+    """The page's rule, the unit filters and any unit context the request carries."""
     for page in sorted(request.pages & PAGE_RULES.keys()):  # pages without a rule need only sign-in
         allowed, what = PAGE_RULES[page]
         if not allowed(principal):
@@ -207,29 +230,12 @@ def check_callback(principal: Principal, body: Any) -> list[AuditIntent]:
     for level, unit in request.unit_contexts:
         if not can_see_aggregates(principal, level, unit):
             raise Forbidden(f"Not permitted: {level} figures for {unit or 'the force'}")
-    intents: list[AuditIntent] = []
-    for component_id in request.output_ids:
-        declared = declared_record_level(component_id)
-        if declared is None:
-            continue
-        division = _scalar(request.filters.get("division"))
-        if division is None and declared.division_from:
-            division = _scalar(request.values_by_id.get(declared.division_from))
-        if division is None and _scalar(request.filters.get("csp")):
-            division = _division_of_csp(_scalar(request.filters.get("csp")))
-        if not can_see_case_list(principal, division):
-            where = f"division {division}" if division else "the whole force"
-            raise RecordLevelRefused(f"{declared.view} for {where}", declared, audit_filters(request.filters))
-        intents.append(
-            AuditIntent("export" if declared.export else "view", declared.view, audit_filters(request.filters))
-        )
-    return intents
 
 
 class RecordLevelRefused(Forbidden):
-    """A refused record-level request: audited as ``refused``."""
+    """A refused request for a record-level output: audited as ``refused``."""
 
-    def __init__(self, what: str, declared: RecordLevelOutput, filters: dict[str, Any]):
-        super().__init__(f"Not permitted: {what}")
+    def __init__(self, message: str, declared: RecordLevelOutput, filters: dict[str, Any]):
+        super().__init__(message)
         self.declared = declared
         self.filters = filters

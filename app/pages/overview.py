@@ -9,8 +9,8 @@ from app.auth.policy import Forbidden
 from app.components import FilterState
 from metrics.registry import METRICS
 
-PAGE = "overview"
-PATH = "/"
+PAGE = ids.OVERVIEW_PAGE
+PATH = ids.OVERVIEW_PATH
 TILES = ids.page_id(PAGE, "tiles")
 DETAIL = ids.page_id(PAGE, "detail")
 FIELDS = ("from", "to")

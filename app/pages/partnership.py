@@ -8,7 +8,8 @@ from dash import Input, Output, State, callback, dcc, html
 import dash_bootstrap_components as dbc
 
 from app import components, data, figures, ids, scrutiny_pack, views
-from app.auth.policy import Forbidden
+from app.auth.context import current_principal
+from app.auth.policy import Forbidden, can_see_aggregates
 from app.components import FilterState
 from metrics.registry import METRICS
 
@@ -109,6 +110,18 @@ def _profile(state: FilterState):
     return html.Div(parts)
 
 
+def _offered_csps() -> list[str]:
+    """The partnerships the signed-in user may choose: a partnership user's own, everyone else all."""
+    codes = list(data.csps()["csp_code"])
+    try:
+        principal = current_principal()
+    except Forbidden:
+        return []
+    if principal.role == "partnership":
+        return [code for code in codes if can_see_aggregates(principal, "csp", code)]
+    return codes
+
+
 def _content(state: FilterState):
     if not state.csp:
         return components.notice("Choose a community safety partnership to see its figures.")
@@ -139,8 +152,11 @@ def layout(**query):
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     state = FilterState.from_query(query)
-    if state.csp and state.csp not in set(data.csps()["csp_code"]):
+    offered = _offered_csps()
+    if state.csp and state.csp not in offered:
         state = state.with_(csp=None)
+    if not state.csp and len(offered) == 1:  # a partnership user with one partnership starts on it
+        state = state.with_(csp=offered[0])
     downloads = html.Section([
         html.H2("Scrutiny pack", className="h4"),
         html.P("The partnership's measures, breakdowns, victim profile and definitions for the chosen period, "
@@ -151,7 +167,7 @@ def layout(**query):
         dcc.Download(id=ids.download_id(PAGE, "pack-xlsx")),
         dcc.Download(id=ids.download_id(PAGE, "pack-html")),
     ], className="border rounded p-3 mb-4")
-    return html.Div([heading, components.filter_bar(PAGE, state, FIELDS), downloads,
+    return html.Div([heading, components.filter_bar(PAGE, state, FIELDS, csp_codes=offered), downloads,
                      html.Div(_content(state), id=CONTENT)])
 
 

@@ -342,3 +342,12 @@ def test_tile_change_is_in_the_metrics_own_units(client, con):
     # A proportion: percentage points.
     points = (now.loc["charge_rate", "value"] - before.loc["charge_rate", "value"]) * 100
     assert tiles["charge_rate"].change_text.startswith(f"{points:+.1f} percentage points on the previous period")
+
+
+def test_a_partnership_user_is_offered_only_its_own_partnership(client):
+    text = json.dumps(route(client, "ashford_partnership", "/partnership").get_json())
+    assert '"value": "E22000001"' in text and '"value": "E22000002"' not in text
+    # With a single partnership the page opens on it.
+    assert "Key measures for Ashford Vale" in text
+    chief = json.dumps(route(client, "chief", "/partnership").get_json())
+    assert '"value": "E22000002"' in chief and "Choose a community safety partnership" in chief

@@ -101,8 +101,11 @@ def test_record_level_views_and_refusals_are_audited(standalone, clients):
     assert post(clients["coordinator"], callback_body(app, key, {"division": "SOUTH", "from": "2024-01"})).status_code == 200
     assert post(clients["coordinator"], callback_body(app, download, {"csp": "E22000003"})).status_code == 200
     assert post(clients["partnership"], callback_body(app, key, {"csp": "E22000001"})).status_code == 403
-    newest = audit.read_audit(3)
+    # Refused for another unit before the case-list rule is even reached: still a refused record-level view.
+    assert post(clients["partnership"], callback_body(app, download, {"csp": "E22000003"})).status_code == 403
+    newest = audit.read_audit(4)
     assert [(e.username, e.action, e.view, e.filters) for e in newest] == [
+        ("ashford", "refused", "attrition case list", {"csp": "E22000003"}),
         ("ashford", "refused", "attrition case list", {"csp": "E22000001"}),
         ("coord", "export", "attrition case list", {"csp": "E22000003"}),
         ("coord", "view", "attrition case list", {"division": "SOUTH", "from": "2024-01"}),
