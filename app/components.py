@@ -10,8 +10,8 @@ Filters in the URL
   ``metrics.periods.default_period`` (rolling 12 months ending with the last complete month of the data).
   ``FilterState.from_values(from_, to, division, csp, metric)`` does the same from control values, and
   ``state.query_string()`` gives ``?from=...&to=...`` for links.
-- ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True, csp_codes=None)``:
-  labelled native selects with
+- ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True, csp_codes=None,
+  division_codes=None)``: labelled native selects with
   ids ``ids.filter_id(page, name)``. The shell copies their values into the URL query string as they
   change (``history.replaceState``), so a link or bookmark reopens the same view; opening a URL builds
   the controls from it, and the page's callbacks read the controls:
@@ -25,7 +25,9 @@ Content
 - ``chart_and_table(view_id, figure, summary, frame, caption, filename)``: a chart with its table view
   under a "Table view" disclosure (``<details>``; dbc.Tabs 2.0.4 renders tabs with tabindex -1 and
   dangling aria-controls, which fails axe and keyboard users).
-- ``refusal(message)``, ``no_database()``, ``notice(message)``: what to show instead of data.
+- ``refusal(message)``, ``no_database()``, ``notice(message)``: what to show instead of data. A page shows
+  a refusal it can foresee in its layout rather than leaving it to the server guard, whose 403 Dash does
+  not display; ``own_divisions(principal)`` gives the divisions a division lead's filter may offer.
 """
 from __future__ import annotations
 
@@ -170,11 +172,20 @@ def _select(page: str, name: str, label: str, options: list[dict], value: str | 
     )
 
 
+def own_divisions(principal: Any) -> list[str] | None:
+    """The divisions a division lead's division filter offers, so that what they choose is never refused:
+    their own, in the reference table's order. None for every other role (any division, or none)."""
+    if principal.role != "division_lead":
+        return None
+    return [code for code in data.divisions()["division_code"] if code in principal.units]
+
+
 def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FIELDS, *,
-               all_divisions: bool = True, csp_codes: Iterable[str] | None = None) -> html.Form:
+               all_divisions: bool = True, csp_codes: Iterable[str] | None = None,
+               division_codes: Iterable[str] | None = None) -> html.Form:
     """Labelled filter controls for ``page``; only the ``fields`` asked for. ``all_divisions=False`` when
-    the page needs one division chosen (no "All divisions" option); ``csp_codes`` limits the partnerships
-    offered (e.g. to a partnership user's own)."""
+    the page needs one division chosen (no "All divisions" option); ``division_codes`` and ``csp_codes``
+    limit the divisions and partnerships offered (e.g. to a division lead's or partnership user's own)."""
     month_options = _month_options(state) if ("from" in fields or "to" in fields) else []
     columns = []
     if "from" in fields:
@@ -182,9 +193,11 @@ def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FI
     if "to" in fields:
         columns.append(_select(page, "to", "To (month, inclusive)", month_options, _month_key(state.period_to)))
     if "division" in fields:
+        offered = None if division_codes is None else set(division_codes)
         options = ([{"label": "All divisions", "value": ""}] if all_divisions else []) + [
             {"label": row.division_name, "value": row.division_code}
             for row in data.divisions().itertuples()
+            if offered is None or row.division_code in offered
         ]
         columns.append(_select(page, "division", "Division", options, state.division))
     if "csp" in fields:

@@ -14,7 +14,6 @@ Queries go through ``app.data.cached`` so the same question is asked of DuckDB o
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,7 +37,6 @@ LEVEL_NAMES = {"force": "force", "division": "division", "csp": "partnership"}
 EXPORT_COLUMNS = ["metric_id", "level", "unit_code", "unit_name", "period_from", "period_to", "breakdown",
                   "breakdown_value", "numerator", "denominator", "value", "ci_low", "ci_high"]
 CRIME_EVENT_DATES = ("crime_recorded_at", "outcome_at")
-PREFETCH_THREADS = 4
 
 
 def authorise(level: str, unit_code: str | None) -> tuple[Principal, bool]:
@@ -225,23 +223,8 @@ def _tile_rows(level: str, unit_code: str | None, period_from: date, period_to: 
     return suppress(frame) if suppressed else frame
 
 
-def prefetch_tiles(level: str, unit_code: str | None, period_from: date, period_to: date) -> None:
-    """Ask the tiles' questions at once: both periods' headlines and nine monthly series. DuckDB answers
-    on several threads (each has its own cursor), so a new period costs the slowest query, not the sum."""
-    before_from, before_to = previous_period(period_from, period_to)
-    units = (unit_code,) if unit_code else None
-    series = series_unit(level, unit_code)
-    jobs = [lambda: indicator_headlines(level, period_from, period_to, units),
-            lambda: indicator_headlines(level, before_from, before_to, units)]
-    jobs += [lambda mid=mid: monthly_frame(mid, level, series, before_from, period_to) for mid in HEADLINE_IDS]
-    with ThreadPoolExecutor(max_workers=PREFETCH_THREADS) as pool:
-        for future in [pool.submit(job) for job in jobs]:
-            future.result()
-
-
 def tile_summaries(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool) -> list[TileSummary]:
     before_from, before_to = previous_period(period_from, period_to)
-    prefetch_tiles(level, unit_code, period_from, period_to)
     now = _tile_rows(level, unit_code, period_from, period_to, suppressed=suppressed)
     before = _tile_rows(level, unit_code, before_from, before_to, suppressed=suppressed)
     tiles = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -208,7 +209,8 @@ def run_load(
     planned, warnings = _plan(source_dir, Path(mapping_path) if mapping_path else None)
     key = load_key()
     started_at = now_local()
-    batch_id = f"{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    # Sortable to the microsecond, so the newest batch is max(batch_id) even for loads in the same second.
+    batch_id = f"{started_at:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
     params: dict[str, object] = {"batch_id": batch_id, "quarantined_at": started_at, "loaded_at": started_at}
     summaries: list[FileSummary] = []
     display = _progress_display() if progress else nullcontext(None)
@@ -240,7 +242,8 @@ def run_load_cli(source_dir: str | Path, db_path: str | Path, mapping_path: str 
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # Logs and CI are not terminals: give the summary table room rather than truncating its figures.
+    console = Console() if sys.stdout.isatty() else Console(width=120)
     try:
         summary = run_load(source_dir, db_path, mapping_path, progress=True)
     except BatchRefused as refused:

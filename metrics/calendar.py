@@ -1,9 +1,14 @@
 """Which days a statutory clock does not count: Sundays and England and Wales bank holidays.
 
 A DVPN's order must be heard within 48 hours of service, "excluding Sundays and bank holidays" (Crime and
-Security Act 2010 s.27). This module says which days are excluded; the hour arithmetic (elapsed hours
-minus the hours that fall on excluded days) lives once, in ``sql/metrics/protective_orders.sql``, which
-receives these days as the bound parameter ``$non_counting_days``.
+Security Act 2010 s.27). This module says which days are excluded; the clock itself lives once, in the
+TEMP macro ``order_deadline(served_at, hours, non_counting_days)`` of ``sql/marts/order_deadline.sql``,
+which runs the counting hours forward from service to the deadline. Both users call it with these days
+bound as ``$non_counting_days`` and count a hearing in time when ``hearing_at <= deadline``:
+``sql/metrics/protective_orders.sql`` (order_heard_within_48h_rate; the macro is created by
+``metrics.compute.prepare``) and ``sql/daily/notices.sql`` (the meeting's due / missed notices; created by
+``metrics.daily.notices_due``). Pass a range of days that reaches at least 17 days past the last service
+date: 48 counting hours never span more than that.
 
 Bank holidays are England's (``holidays`` subdivision ENG), which includes Good Friday and Christmas Day;
 Wales has the same days, so they serve the forces of both nations.

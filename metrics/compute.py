@@ -9,13 +9,17 @@ and denominators sum to the force's, so a rate for a group of units is the sum o
 sum of denominators, never a mean of rates.
 
 Speed: the look-back flags are a TEMP table per connection, rebuilt when the incidents change; a
-family's counts are cached under a fingerprint of all the data and every parameter, so the three levels
-(and the monthly series of a family's metrics) share one query.
+family's counts are cached under a fingerprint of all the data and the parameters its SQL binds, so the
+three levels (and the monthly series of a family's metrics) share one query. Headline counts of whole
+months are sums of a family's month-by-month counts, taken once over every month (``_period_counts``),
+so a new period, the previous one and the monthly series cost no query; distinct-person families
+(``PERSON_FAMILIES``) still ask for each period.
 """
 from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from datetime import date
 from typing import Iterable
@@ -73,18 +77,39 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, available: dict) -> pd.DataF
     return con.execute(sql(name), _parameters_of(name, available)).df()
 
 
+# Read-only connections whose marts are built: connection -> (data fingerprint, look-back the flags were
+# built with). Their data cannot change, so a later call checks nothing in the database.
+_READ_ONLY_READY: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[str, object]]" = (
+    weakref.WeakKeyDictionary())
+
+
 def _prepare(con: duckdb.DuckDBPyConnection) -> str:
-    """Make the marts ready (see ``prepare``) and return the fingerprint of the data they stand on."""
-    fingerprint = "|".join(_run(con, "marts/fingerprint", {}).iloc[0].astype(str))
+    """Make the marts ready (see ``prepare``) and return the fingerprint of the data they stand on.
+
+    Hashing every table costs tens of milliseconds, so on a read-only database (whose data cannot change
+    under the connection) it is done once per connection and read back from the flags table after.
+    """
     lookback_days = threshold_values()["lookback_days"]
-    flags_key = f"{fingerprint.split('|')[0]}|{lookback_days}"
+    ready = _READ_ONLY_READY.get(con)
+    if ready is not None and ready[1] == lookback_days:
+        return ready[0]
     try:
-        built = _run(con, "marts/incident_flags_built", {})["cache_key"].iloc[0]
+        built_key, built_fingerprint = _run(con, "marts/incident_flags_built", {}).iloc[0]
     except duckdb.CatalogException:  # first use on this connection
-        built = None
-    if built != flags_key:
-        _run(con, "marts/incident_flags", {"lookback_days": lookback_days, "cache_key": flags_key})
+        built_key, built_fingerprint = None, None
+    read_only = bool(_run(con, "marts/read_only", {})["read_only"].iloc[0])
+    if read_only and isinstance(built_fingerprint, str):
+        fingerprint = built_fingerprint
+    else:
+        fingerprint = "|".join(_run(con, "marts/fingerprint", {}).iloc[0].astype(str))
+    flags_key = f"{fingerprint.split('|')[0]}|{lookback_days}"
+    if built_key != flags_key or built_fingerprint != fingerprint:
+        _run(con, "marts/incident_flags", {"lookback_days": lookback_days, "cache_key": flags_key,
+                                           "data_fingerprint": fingerprint})
         con.execute(sql("marts/facts"))  # after the flags: its macros bind to the table
+        con.execute(sql("marts/order_deadline"))  # the 48-hour order rule, shared with metrics/daily.py
+    if read_only:
+        _READ_ONLY_READY[con] = (fingerprint, lookback_days)
     return fingerprint
 
 
@@ -94,28 +119,75 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     _prepare(con)
 
 
-# A family's counts at the force / division / CSP grain, per data fingerprint and parameters: the three
-# levels, and every metric of a family's monthly series, share one query. A hit needs identical data.
-_FAMILY_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_FAMILY_CACHE_SIZE = 64
-_FAMILY_CACHE_LOCK = threading.Lock()
+# Counts per data fingerprint, family, the parameters its SQL binds and (once rolled up) level: the three
+# levels, and every metric of a family, share one query. A hit needs identical data.
+_COUNTS_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_COUNTS_CACHE_SIZE = 256
+_COUNTS_CACHE_LOCK = threading.Lock()
+
+# The span a family's month-by-month counts are taken over once (every record the data can hold), so
+# that any period of whole months inside it is a sum of months.
+MONTHS_SPAN = (date(1900, 1, 1), date(2199, 12, 31))
+# Families that count distinct people (a victim or suspect once per period, at their last incident):
+# a period's count is not the sum of its months', so a period needs a query of its own. Every other
+# family counts records, each dated in one month, so its counts over whole months are sums of months.
+PERSON_FAMILIES = frozenset({"repeat_victims", "serial_perpetrators"})
+_GROUP_KEYS = ["unit_code", "breakdown", "breakdown_value"]
 
 
-def _family_counts(con, family: str, parameters: dict, fingerprint: str) -> pd.DataFrame:
-    """sql/metrics/<family>.sql's counts; ``parameters`` holds every threshold (the look-back among them
-    shapes the flags the query reads), so any change of data or threshold misses the cache."""
-    key = (fingerprint, family, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                             for k, v in parameters.items())))
-    with _FAMILY_CACHE_LOCK:
-        if key in _FAMILY_CACHE:
-            _FAMILY_CACHE.move_to_end(key)
-            return _FAMILY_CACHE[key]
-    counts = _run(con, f"metrics/{family}", parameters)  # binds only the parameters the file names
-    with _FAMILY_CACHE_LOCK:
-        _FAMILY_CACHE[key] = counts
-        while len(_FAMILY_CACHE) > _FAMILY_CACHE_SIZE:
-            _FAMILY_CACHE.popitem(last=False)
-    return counts
+def _cached_counts(key: tuple, make) -> pd.DataFrame:
+    """``make()``, kept under ``key`` (callers only read the frame)."""
+    with _COUNTS_CACHE_LOCK:
+        if key in _COUNTS_CACHE:
+            _COUNTS_CACHE.move_to_end(key)
+            return _COUNTS_CACHE[key]
+    frame = make()
+    with _COUNTS_CACHE_LOCK:
+        _COUNTS_CACHE[key] = frame
+        while len(_COUNTS_CACHE) > _COUNTS_CACHE_SIZE:
+            _COUNTS_CACHE.popitem(last=False)
+    return frame
+
+
+def _level_counts(con, family: str, parameters: dict, fingerprint: str, level: str) -> pd.DataFrame:
+    """sql/metrics/<family>.sql's counts summed to the units of ``level``. ``parameters`` holds every
+    threshold; the key holds those the family binds and the look-back (which shapes the flags any
+    query may read), so any change of data or of a threshold it uses misses the cache."""
+    bound = _parameters_of(f"metrics/{family}", parameters)
+    key = (fingerprint, parameters["lookback_days"], family, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in bound.items())))
+    counts = _cached_counts(key, lambda: con.execute(sql(f"metrics/{family}"), bound).df())
+    return _cached_counts((*key, level), lambda: _rollup(con, counts, level))
+
+
+def _whole_months(period_from: date, period_to: date) -> bool:
+    return (period_from.day == 1 and period_to == month_end(period_to)
+            and MONTHS_SPAN[0] <= period_from and period_to <= MONTHS_SPAN[1])
+
+
+def _period_counts(con, family: str, parameters: dict, fingerprint: str, level: str, *,
+                   from_months: bool) -> pd.DataFrame:
+    """The family's counts at ``level`` for ``parameters``' period (by month when it says so).
+
+    With ``from_months``, a period of whole months is cut from the family's counts month by month over
+    ``MONTHS_SPAN`` (one query for every period, the previous one and the monthly series alike): the
+    months inside the period, kept as months or summed per unit and breakdown. Exact: each record
+    counts in the month of its date, the period only selects records by that date, and the other
+    parameters are the same. Distinct-person families are cut from months only when months are asked
+    for.
+    """
+    period_from, period_to, by_month = parameters["period_from"], parameters["period_to"], parameters["by_month"]
+    if not (from_months and _whole_months(period_from, period_to) and (by_month or family not in PERSON_FAMILIES)):
+        return _level_counts(con, family, parameters, fingerprint, level)
+    span = {**parameters, "period_from": MONTHS_SPAN[0], "period_to": MONTHS_SPAN[1], "by_month": True}
+    months = _level_counts(con, family, span, fingerprint, level)
+    month = pd.to_datetime(months["month"])
+    inside = months[(month >= pd.Timestamp(period_from)) & (month <= pd.Timestamp(period_to))]
+    if by_month:
+        return inside
+    counted = [column for column in inside.columns if column.endswith(("__num", "__den"))]
+    # Integer counts summed as float64: exact far beyond any count here (2**53).
+    return (inside.groupby(_GROUP_KEYS, dropna=False, sort=False)[counted].sum().reset_index()
+            .assign(month=None))
 
 
 def _rollup(con, counts: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -127,17 +199,24 @@ def _rollup(con, counts: pd.DataFrame, level: str) -> pd.DataFrame:
         con.unregister("family_rows")
 
 
+def _level_units(con, level: str, fingerprint: str) -> pd.DataFrame:
+    return _cached_counts((fingerprint, "level_units", level),
+                          lambda: _run(con, "marts/level_units", {"level": level}))
+
+
 def level_units(con: duckdb.DuckDBPyConnection, level: str, *, prepared: bool = False) -> pd.DataFrame:
-    """unit_code, unit_name and populations of every unit of a level in the reference tables."""
-    if not prepared:
-        prepare(con)
-    return _run(con, "marts/level_units", {"level": level})
+    """unit_code, unit_name and populations of every unit of a level in the reference tables.
+    (``prepared`` is kept for callers; the marts are checked either way, cheaply once built.)"""
+    return _level_units(con, level, _prepare(con)).copy()
 
 
-def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by_month: bool) -> pd.DataFrame:
+def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by_month: bool,
+                from_months: bool = True) -> pd.DataFrame:
     """One row per metric, unit, month and breakdown with numerator and denominator, before values.
 
     ``month`` is the first of the month when ``by_month``, else ``period_from`` on every row.
+    ``from_months``: headline counts of whole months come from the families' monthly counts (see
+    ``_period_counts``); False asks every family for the period itself.
     """
     fingerprint = _prepare(con)
     wanted = [METRICS[mid] for mid in ids]
@@ -154,7 +233,8 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
     }
     columns: dict[str, list[np.ndarray]] = {name: [] for name in (*_KEYS, "numerator", "denominator")}
     for family, members in sorted(families.items()):
-        result = _rollup(con, _family_counts(con, family, parameters, fingerprint), level)
+        result = _period_counts(con, family, parameters, fingerprint, level,
+                                from_months=from_months and not breakdowns)
         keys = {name: result[name].to_numpy(dtype=object) for name in _KEYS[1:]}
         for metric in members:
             columns["metric_id"].append(np.full(len(result), metric.id, dtype=object))
@@ -180,7 +260,7 @@ def _long_frame(con, level, period_from, period_to, ids, *, breakdowns: bool, by
     rows = rows[keep]
 
     # Every metric, unit and month gets a headline row: zero when nothing happened there.
-    units = level_units(con, level, prepared=True)
+    units = _level_units(con, level, fingerprint)
     all_units = sorted(set(units["unit_code"].dropna()) | set(rows["unit_code"].dropna()))
     months = months_in_period(period_from, period_to) if by_month else [period_from]
     grid = pd.MultiIndex.from_product([ids, all_units, months], names=["metric_id", "unit_code", "month"])
@@ -234,19 +314,21 @@ def _values(rows: pd.DataFrame, period_from: date, period_to: date, *, by_month:
 
 def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str, period_to: date | str, *,
             metric_ids: Iterable[str] | None = None, unit_codes: Iterable[str] | None = None,
-            breakdowns: bool = True) -> pd.DataFrame:
+            breakdowns: bool = True, from_months: bool = True) -> pd.DataFrame:
     """Every metric asked for (all by default) for every unit of ``level`` over an inclusive period.
 
     Columns: metric_id, level, unit_code, unit_name, period_from, period_to, breakdown, breakdown_value,
     numerator, denominator, value, ci_low, ci_high. One headline row per metric and unit (breakdown and
     breakdown_value null), then one per breakdown value the metric allows (``breakdowns=False`` skips
-    them). ``unit_codes`` keeps only those units.
+    them). ``unit_codes`` keeps only those units. ``from_months=False`` computes every family for the
+    period itself instead of summing cached months (the same numbers; the tests compare the two).
     """
     period_from, period_to = _as_day(period_from), _as_day(period_to)
     ids = _check(level, period_from, period_to, metric_ids)
     if not ids:
         return pd.DataFrame(columns=COLUMNS)
-    long = _long_frame(con, level, period_from, period_to, ids, breakdowns=breakdowns, by_month=False)
+    long = _long_frame(con, level, period_from, period_to, ids, breakdowns=breakdowns, by_month=False,
+                       from_months=from_months)
     if unit_codes is not None:
         long = long[long["unit_code"].isin(list(unit_codes))]
     out = _values(long, period_from, period_to, by_month=False)
@@ -262,15 +344,17 @@ def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str,
 
 
 def monthly(con: duckdb.DuckDBPyConnection, metric_id: str, level: str, unit_code: str,
-            period_from: date | str, period_to: date | str) -> pd.DataFrame:
+            period_from: date | str, period_to: date | str, *, from_months: bool = True) -> pd.DataFrame:
     """The metric month by month for one unit (columns month, numerator, denominator, value).
 
     Each month is computed as a period of its own (the part of it inside the period), so population
     rates are annualised per month: count x 365.25 / days in the month / (population / per).
+    ``from_months`` as for ``compute``.
     """
     period_from, period_to = _as_day(period_from), _as_day(period_to)
     _check(level, period_from, period_to, [metric_id])
-    long = _long_frame(con, level, period_from, period_to, [metric_id], breakdowns=False, by_month=True)
+    long = _long_frame(con, level, period_from, period_to, [metric_id], breakdowns=False, by_month=True,
+                       from_months=from_months)
     long = long[(long["unit_code"] == unit_code) & long["breakdown"].isna()]
     if long.empty:
         raise KeyError(f"No {level} {unit_code!r} in the reference tables or the data.")

@@ -23,7 +23,7 @@ from metrics.config import threshold_values
 
 MONDAY = 0
 # How far before the window a notice may have been served and still have its hearing deadline inside it:
-# the notices query walks 21 days of clock, far more than 48 counting hours can span.
+# 48 counting hours never span more than 17 days of clock (sql/marts/order_deadline.sql).
 NOTICE_HORIZON = timedelta(days=21)
 RISK_LEVELS = ("high", "medium", "standard", "not_assessed")
 
@@ -118,6 +118,7 @@ def notices_due(con: duckdb.DuckDBPyConnection, window: MeetingWindow, division_
     not counted) is still ahead with no hearing held (``status`` 'due'), or fell in the window without a
     hearing by then ('missed'); with ``deadline_at`` and ``hours_left`` (negative when missed)."""
     horizon_start = window.start - NOTICE_HORIZON
+    con.execute(sql("marts/order_deadline"))  # the deadline rule, one home shared with the metric
     return _query(
         con, "daily/notices", window, division_code,
         horizon_start=horizon_start,

@@ -2,7 +2,9 @@
 
 Thin: the questions are ``metrics.attrition``'s; this module lays them out and checks the access policy
 before each query (aggregates: ``can_see_aggregates``, unsuppressed so not for partnership users; the case
-list and its download: ``can_see_case_list`` for the division asked about).
+list and its download: ``can_see_case_list`` for the division asked about). The server guard's 403 is
+not shown by Dash, so no choice on the page leads to one: a division lead's division filter offers only
+their divisions and opens on one, and what a principal may not see at all is refused in words in the layout.
 """
 from __future__ import annotations
 
@@ -86,22 +88,41 @@ def _by_unit(period_from, period_to) -> dict[str, pd.DataFrame]:
     }
 
 
+UNSUPPRESSED_REFUSAL = ("The attrition view shows unsuppressed counts; partnership figures, with small numbers "
+                        "suppressed, are on the partnership page.")
+CASE_LIST_REFUSAL = ("Case lists are for chief officers and coordinators, and for a division lead within their "
+                     "own division.")
+
+
+def _division_of_csp(csp_code: str | None) -> str | None:
+    match = data.csps().loc[lambda frame: frame["csp_code"] == csp_code, "division_code"]
+    return str(match.iloc[0]) if len(match) else None
+
+
+def _within_own_divisions(state: components.FilterState, own: list[str] | None) -> components.FilterState:
+    """A division lead's filters kept inside their divisions (``own``), so the case list below is never
+    refused: a division of theirs (the partnership's, when it is in one, else their first) and only a
+    partnership inside it."""
+    if not own:
+        return state
+    if state.division not in own:
+        csp_division = _division_of_csp(state.csp)
+        state = state.with_(division=csp_division if csp_division in own else own[0])
+    if state.csp and _division_of_csp(state.csp) != state.division:
+        state = state.with_(csp=None)
+    return state
+
+
 def layout(**query) -> html.Div:
     if not data.database_ready():
         return html.Div([components.page_heading("Attrition"), components.no_database()])
-    state = components.FilterState.from_query(query)
     principal = current_principal()
-    if not (state.division or state.csp) and principal.role == "division_lead" and len(principal.units) == 1:
-        state = state.with_(division=next(iter(principal.units)))  # their case list is their division's
-    # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
-    stage_options = [{"label": "Any stage", "value": ANY}] + [
-        {"label": f"Lost before: {label}", "value": stage}
-        for stage, label in attrition.STAGES.items() if stage != "recorded"
-    ]
-    outcome_options = [{"label": "Any outcome", "value": ANY}] + [
-        {"label": "0 — awaiting outcome" if code == "0" else f"Outcome {code}", "value": code}
-        for code in OUTCOME_CHOICES
-    ]
+    if must_suppress(principal):  # nothing on this page is for them: say so rather than show blanks
+        return html.Div([components.page_heading("Attrition: from crime to conviction"),
+                         components.refusal(UNSUPPRESSED_REFUSAL)])
+    own = components.own_divisions(principal)
+    state = _within_own_divisions(components.FilterState.from_query(query), own)
+    level, unit_code = _unit(state.division, state.csp)
     return html.Div(
         [
             components.page_heading(
@@ -109,7 +130,7 @@ def layout(**query) -> html.Div:
                 "Of the crimes recorded in the period, how many reached each stage, where the rest went, "
                 "and how long each stage took. Choose a division or a partnership to narrow the cohort.",
             ),
-            components.filter_bar(PAGE, state, FIELDS),
+            components.filter_bar(PAGE, state, FIELDS, all_divisions=not own, division_codes=own or None),
             html.Div(id=SUMMARY, role="status"),
             html.Section([html.H2("Funnel from crime to conviction", className="h4"), html.Div(id=FUNNEL)],
                          className="mb-4"),
@@ -120,28 +141,45 @@ def layout(**query) -> html.Div:
             html.Section([html.H2("By division and partnership", className="h4"), html.Div(id=BY_UNIT)],
                          className="mb-4"),
             html.Section(
-                [
-                    html.H2("Cases for dip-sampling", className="h4"),
-                    html.P("Pseudonymised references only. Narrow the list by where cases were lost or by outcome.",
-                           className="small"),
-                    dbc.Row(
-                        [
-                            dbc.Col([dbc.Label("Stage lost", html_for=STAGE_LOST, className="fw-semibold"),
-                                     dbc.Select(id=STAGE_LOST, options=stage_options, value=ANY)], xs=12, sm=6, lg=4),
-                            dbc.Col([dbc.Label("Outcome type", html_for=OUTCOME_TYPE, className="fw-semibold"),
-                                     dbc.Select(id=OUTCOME_TYPE, options=outcome_options, value=ANY)], xs=12, sm=6, lg=4),
-                            dbc.Col(dbc.Button("Download the case list (CSV)", id=CASE_CSV_BUTTON, color="primary",
-                                               className="mt-4"), xs=12, lg=4),
-                        ],
-                        className="g-3 mb-3",
-                    ),
-                    dcc.Download(id=CASE_CSV),
-                    html.Div(id=CASE_LIST),
-                ],
+                [html.H2("Cases for dip-sampling", className="h4")]
+                # The case list's callbacks run only when their components are on the page: a principal
+                # refused every case list the filters can choose sees the refusal instead of a blank.
+                + (_case_list_controls() if _case_list_allowed(level, unit_code)
+                   else [components.refusal(CASE_LIST_REFUSAL)]),
                 className="mb-4",
             ),
         ]
     )
+
+
+def _case_list_controls() -> list:
+    """The case list, its narrowing controls and its download (record-level: ``can_see_case_list``)."""
+    # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
+    stage_options = [{"label": "Any stage", "value": ANY}] + [
+        {"label": f"Lost before: {label}", "value": stage}
+        for stage, label in attrition.STAGES.items() if stage != "recorded"
+    ]
+    outcome_options = [{"label": "Any outcome", "value": ANY}] + [
+        {"label": "0 — awaiting outcome" if code == "0" else f"Outcome {code}", "value": code}
+        for code in OUTCOME_CHOICES
+    ]
+    return [
+        html.P("Pseudonymised references only. Narrow the list by where cases were lost or by outcome.",
+               className="small"),
+        dbc.Row(
+            [
+                dbc.Col([dbc.Label("Stage lost", html_for=STAGE_LOST, className="fw-semibold"),
+                         dbc.Select(id=STAGE_LOST, options=stage_options, value=ANY)], xs=12, sm=6, lg=4),
+                dbc.Col([dbc.Label("Outcome type", html_for=OUTCOME_TYPE, className="fw-semibold"),
+                         dbc.Select(id=OUTCOME_TYPE, options=outcome_options, value=ANY)], xs=12, sm=6, lg=4),
+                dbc.Col(dbc.Button("Download the case list (CSV)", id=CASE_CSV_BUTTON, color="primary",
+                                   className="mt-4"), xs=12, lg=4),
+            ],
+            className="g-3 mb-3",
+        ),
+        dcc.Download(id=CASE_CSV),
+        html.Div(id=CASE_LIST),
+    ]
 
 
 def _funnel_section(funnel: pd.DataFrame, words: str) -> object:
@@ -225,9 +263,7 @@ def update_aggregates(from_month, to_month, division, csp):
     state = components.FilterState.from_values(from_month, to_month, division, csp)
     level, unit_code = _unit(state.division, state.csp)
     if must_suppress(principal) or not can_see_aggregates(principal, level, unit_code):
-        refused = components.refusal("The attrition view shows unsuppressed counts; partnership figures, "
-                                     "with small numbers suppressed, are on the partnership page.")
-        return refused, None, None, None, None
+        return components.refusal(UNSUPPRESSED_REFUSAL), None, None, None, None
     result = _aggregates(level, unit_code, state.period_from, state.period_to)
     words = _cohort_words(state, level, unit_code)
     recorded = int(result["funnel"]["crimes"].iloc[0])

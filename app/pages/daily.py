@@ -1,6 +1,8 @@
 """/daily — the morning management meeting: what happened since the last meeting, by division, and the
 action lists. Thin: the questions are ``metrics.daily``'s. The summary is division-level figures
-(``can_see_aggregates``); the action lists are record-level (``can_see_case_list`` for the division).
+(``can_see_aggregates``); the action lists are record-level (``can_see_case_list`` for the division). The
+server guard's 403 is not shown by Dash, so a division lead's division control offers only their divisions
+and opens on one, and a principal who may see no action list is told so in the layout.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ dash.register_page(__name__, path="/daily", name="Daily meeting", order=4, title
 WINDOW = ids.page_id(PAGE, "window")
 SUMMARY = ids.page_id(PAGE, "summary")
 ACTIONS = record_level(ids.page_id(PAGE, "actions"), view="daily action lists")
+
+ACTIONS_REFUSAL = ("Action lists are for chief officers and coordinators, and for a division lead within their "
+                   "own division.")
 
 # What each summary column counts, in the order the cards show them.
 SUMMARY_LABELS = {
@@ -65,11 +70,19 @@ def layout(meeting: str | None = None, division: str | None = None, **_other) ->
         return html.Div([heading, components.no_database()])
     meeting_id, division_id = ids.filter_id(PAGE, "meeting"), ids.filter_id(PAGE, "division")
     principal = current_principal()
-    if not division and principal.role == "division_lead" and len(principal.units) == 1:
-        division = next(iter(principal.units))  # a division lead's lists are their division's
-    division_options = [{"label": "All divisions", "value": ""}] + [
+    if not can_see_aggregates(principal, "division", None):
+        return html.Div([heading, components.refusal("The daily meeting shows division figures.")])
+    own = components.own_divisions(principal)
+    if own and division not in own:
+        division = own[0]  # a division lead's lists are their own division's
+    division_options = ([] if own else [{"label": "All divisions", "value": ""}]) + [
         {"label": row.division_name, "value": row.division_code} for row in data.divisions().itertuples()
+        if not own or row.division_code in own
     ]
+    # The action lists' callback runs only when its output is on the page: a principal refused the lists
+    # for the division chosen (no other can be chosen) sees the refusal instead of a blank.
+    actions = (html.Div(id=ACTIONS) if can_see_case_list(principal, division or None)
+               else components.refusal(ACTIONS_REFUSAL))
     controls = html.Form(
         dbc.Row(
             [
@@ -93,7 +106,7 @@ def layout(meeting: str | None = None, division: str | None = None, **_other) ->
             controls,
             html.P(id=WINDOW, role="status", className="fs-6"),
             html.Section([html.H2("Summary by division", className="h4"), html.Div(id=SUMMARY)], className="mb-4"),
-            html.Section([html.H2("Action lists", className="h4"), html.Div(id=ACTIONS)], className="mb-4"),
+            html.Section([html.H2("Action lists", className="h4"), actions], className="mb-4"),
         ]
     )
 
@@ -146,8 +159,7 @@ def update_summary(meeting_text, division):
 @callback(Output(ACTIONS, "children"), *components.filter_inputs(PAGE, FIELDS))
 def update_action_lists(meeting_text, division):
     if not can_see_case_list(current_principal(), division or None):
-        return components.refusal("Action lists are for chief officers and coordinators, and for a division "
-                                  "lead within their own division: choose your division.")
+        return components.refusal(ACTIONS_REFUSAL)
     meeting = _meeting(meeting_text)
     lists = _action_lists(meeting, division or None)
     sections = []

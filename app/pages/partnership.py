@@ -1,5 +1,6 @@
 """/partnership — a community safety partnership for its scrutiny panel, always with small numbers suppressed,
-and the scrutiny pack (Excel workbook and printable report) to download."""
+and the scrutiny pack (Excel workbook and printable report) to download. A partnership user's partnership
+control offers only their own partnerships (the server guard's 403 for another one is not shown by Dash)."""
 from __future__ import annotations
 
 import dash
@@ -153,6 +154,9 @@ def layout(**query):
         return html.Div([heading, components.no_database()])
     state = FilterState.from_query(query)
     offered = _offered_csps()
+    if not offered:  # e.g. a partnership account whose partnerships are not in the data: say so, not a blank
+        return html.Div([heading, components.refusal(
+            "Your account is not linked to a community safety partnership in this data; ask an administrator.")])
     if state.csp and state.csp not in offered:
         state = state.with_(csp=None)
     if not state.csp and len(offered) == 1:  # a partnership user with one partnership starts on it

@@ -1,6 +1,7 @@
 -- Look-back flags of every incident, searched over the whole force's history (any division or CSP, and
 -- before any period's start). Kept as a TEMP table for the connection and rebuilt when $cache_key (the
--- incidents' fingerprint from sql/marts/fingerprint.sql, and the look-back) changes.
+-- incidents' fingerprint from sql/marts/fingerprint.sql, and the look-back) changes; $data_fingerprint
+-- (all the data's) is kept beside it for sql/marts/incident_flags_built.sql.
 --   "Within the N days before" an incident at time t: an earlier incident at or after t - N days and
 --   strictly before t (one at the same instant is not earlier). Exactly N days earlier counts.
 --   Serial: over the N days ending at the incident (t - N days to t, the incident itself included), the
@@ -36,5 +37,6 @@ SELECT
         AND coalesce(suspect_previous_at >= reported_at - to_days(CAST($lookback_days AS INTEGER)), false)
         AS is_repeat_suspect_incident,
     suspect_id IS NOT NULL AND suspect_least_victim <> suspect_greatest_victim AS is_serial_incident,
-    CAST($cache_key AS VARCHAR) AS cache_key
+    CAST($cache_key AS VARCHAR) AS cache_key,
+    CAST($data_fingerprint AS VARCHAR) AS data_fingerprint
 FROM windows;
