@@ -343,6 +343,23 @@ def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str,
     return out[COLUMNS].reset_index(drop=True)
 
 
+def monthly_series(con: duckdb.DuckDBPyConnection, metric_ids: Iterable[str], level: str, unit_code: str,
+                   period_from: date | str, period_to: date | str, *, from_months: bool = True) -> pd.DataFrame:
+    """``monthly`` for several metrics at once (columns metric_id, month, numerator, denominator,
+    value; by metric in the order given, then by month): one pass for all, the same numbers."""
+    period_from, period_to = _as_day(period_from), _as_day(period_to)
+    ids = list(dict.fromkeys(_check(level, period_from, period_to, metric_ids)))
+    long = _long_frame(con, level, period_from, period_to, ids, breakdowns=False, by_month=True,
+                       from_months=from_months)
+    long = long[(long["unit_code"] == unit_code) & long["breakdown"].isna()]
+    if long.empty:
+        raise KeyError(f"No {level} {unit_code!r} in the reference tables or the data.")
+    out = _values(long, period_from, period_to, by_month=True)
+    out["_order"] = out["metric_id"].map({mid: i for i, mid in enumerate(ids)})
+    out = out.sort_values(["_order", "month"], kind="stable")
+    return out[["metric_id", *MONTHLY_COLUMNS]].reset_index(drop=True)
+
+
 def monthly(con: duckdb.DuckDBPyConnection, metric_id: str, level: str, unit_code: str,
             period_from: date | str, period_to: date | str, *, from_months: bool = True) -> pd.DataFrame:
     """The metric month by month for one unit (columns month, numerator, denominator, value).
@@ -351,15 +368,8 @@ def monthly(con: duckdb.DuckDBPyConnection, metric_id: str, level: str, unit_cod
     rates are annualised per month: count x 365.25 / days in the month / (population / per).
     ``from_months`` as for ``compute``.
     """
-    period_from, period_to = _as_day(period_from), _as_day(period_to)
-    _check(level, period_from, period_to, [metric_id])
-    long = _long_frame(con, level, period_from, period_to, [metric_id], breakdowns=False, by_month=True,
-                       from_months=from_months)
-    long = long[(long["unit_code"] == unit_code) & long["breakdown"].isna()]
-    if long.empty:
-        raise KeyError(f"No {level} {unit_code!r} in the reference tables or the data.")
-    out = _values(long, period_from, period_to, by_month=True).sort_values("month")
-    return out[MONTHLY_COLUMNS].reset_index(drop=True)
+    series = monthly_series(con, [metric_id], level, unit_code, period_from, period_to, from_months=from_months)
+    return series[MONTHLY_COLUMNS]
 
 
-__all__ = ["compute", "monthly", "level_units", "prepare", "LEVELS", "COLUMNS"]
+__all__ = ["compute", "monthly", "monthly_series", "level_units", "prepare", "LEVELS", "COLUMNS"]

@@ -30,7 +30,8 @@ def load_files(con: duckdb.DuckDBPyConnection, batch_id: str | None = None) -> p
 
 
 def quarantine_by_rule(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """``table_name, rule, column_name, rows_quarantined, batches, last_quarantined_at, example_message``."""
+    """``table_name, rule, column_name, rows_quarantined (in the latest batch of the table), records_ever,
+    batches, last_quarantined_at, example_message``."""
     return con.execute(sql("data_quality/quarantine_by_rule")).df()
 
 

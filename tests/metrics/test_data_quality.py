@@ -125,6 +125,26 @@ def test_quarantine_counted_by_table_and_rule(con):
         ("incidents", "unknown_code", 1)]
 
 
+def test_quarantine_counts_what_is_outstanding_not_every_resend():
+    """A force resends its full snapshot each week: a row it has not fixed is quarantined again in each
+    batch. Batch B1 quarantines R1 and R2; B2 (a later snapshot) quarantines R1 again, R2 was fixed.
+    Outstanding now (latest batch B2): 1 row. Records ever quarantined: R1, R2 = 2. Batches: 2."""
+    con = connect_memory()
+    insert_rows(con, "load_files", [
+        {"batch_id": b, "table_name": "incidents", "file_name": "incidents.csv", "sha256": "a" * 64,
+         "rows_read": 3, "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": q}
+        for b, q in [("B1", 2), ("B2", 1)]
+    ])
+    insert_rows(con, "quarantine", [
+        {"batch_id": b, "table_name": "incidents", "source_file": "incidents.csv", "row_number": n,
+         "record_id": r, "rule": "attended_before_reported", "column_name": "attended_at", "message": "fix it",
+         "quarantined_at": datetime(2025, 1, 1, 6, 1)}
+        for b, n, r in [("B1", 1, "R1"), ("B1", 2, "R2"), ("B2", 1, "R1")]
+    ])
+    row = quarantine_by_rule(con).iloc[0]
+    assert (row["rows_quarantined"], row["records_ever"], row["batches"]) == (1, 2, 2)
+
+
 def test_field_completeness_all_time(con):
     df = field_completeness(con).set_index(["division_code", "field"])
     assert set(df.index.get_level_values("field")) == set(COMPLETENESS_FIELDS)
