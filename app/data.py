@@ -4,8 +4,9 @@ Stable API (every page uses it):
 
 - ``configure(db_path)``: called once by ``app.server.create_app``.
 - ``db_path() -> Path``; ``database_ready() -> bool`` (the file exists and holds incidents).
-- ``connection() -> duckdb.DuckDBPyConnection``: a cursor for the calling thread on the shared read-only
-  connection. Loads rename a new file into place (``daperf.db.atomic_write``), so the connection is
+- ``connection() -> duckdb.DuckDBPyConnection``: a cursor on the shared read-only connection, for the
+  calling request (borrowed from a pool and given back once the response is made) or, outside a request,
+  for the calling thread. Loads rename a new file into place (``daperf.db.atomic_write``), so the connection is
   reopened whenever the file's inode, size or modification time changes.
 - ``db_version() -> tuple | None``: that identity of the file (None when there is no file). Part of every
   cache key, so a new load is never answered from an old cache.
@@ -50,6 +51,7 @@ def configure(path: str | os.PathLike) -> None:
         _db_path = Path(path)
         _connection = None
         _connection_version = None
+        _idle_cursors.clear()
     _cache_clear_all()
 
 
@@ -98,7 +100,8 @@ def _open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """A per-thread cursor on the process's read-only connection to the current file."""
+    """A cursor on the process's read-only connection to the current file: the request's (borrowed, see
+    ``_borrow_cursor``) inside a request, else the calling thread's."""
     global _connection, _connection_version
     pinned = flask.g.get(_PINNED) if flask.has_request_context() else None
     if pinned is not None:
@@ -113,14 +116,53 @@ def connection() -> duckdb.DuckDBPyConnection:
             _connection = _open_readonly(db_path())
             _connection_version = version
         base, base_version = _connection, _connection_version
+    if flask.has_request_context():
+        # A server may run each request on a new thread: a cursor per thread would then start cold for
+        # every request (the metrics layer builds its TEMP marts once per cursor). So a request borrows
+        # an idle cursor of the current file and gives it back once its response is made.
+        cursor = _borrow_cursor(base)
+        setattr(flask.g, _PINNED, (base_version, cursor))
+        flask.after_this_request(_returning(base, cursor))
+        return cursor
     cursor = getattr(_thread, "cursor", None)
     if cursor is None or getattr(_thread, "version", None) != base_version:
-        cursor = base.cursor()
-        cursor.execute(f"USE {_CATALOG}")  # a cursor starts in the in-memory catalog
+        cursor = _new_cursor(base)
         _thread.cursor, _thread.version = cursor, base_version
-    if flask.has_request_context():
-        setattr(flask.g, _PINNED, (base_version, cursor))
     return cursor
+
+
+# Idle cursors on the current connection (each beside the connection it is on), for requests to borrow
+# (see ``connection``).
+_idle_cursors: list[tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]] = []
+
+
+def _new_cursor(base: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    cursor = base.cursor()
+    cursor.execute(f"USE {_CATALOG}")  # a cursor starts in the in-memory catalog
+    return cursor
+
+
+def _borrow_cursor(base: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    with _state_lock:
+        # Cursors on an older file are dropped here (they go when their last user does).
+        _idle_cursors[:] = [(b, c) for b, c in _idle_cursors if b is base]
+        if _idle_cursors:
+            return _idle_cursors.pop()[1]
+    return _new_cursor(base)
+
+
+def _returning(base: duckdb.DuckDBPyConnection,
+               cursor: duckdb.DuckDBPyConnection) -> Callable[[flask.Response], flask.Response]:
+    # The views return whole responses (nothing streams from the database), so the cursor is free once
+    # the response is made; it is unpinned too, so no later hook of this request can share it.
+    def give_back(response: flask.Response) -> flask.Response:
+        flask.g.pop(_PINNED, None)
+        with _state_lock:
+            if base is _connection:
+                _idle_cursors.append((base, cursor))
+        return response
+
+    return give_back
 
 
 _cached_functions: list[Any] = []
@@ -188,7 +230,8 @@ class DataMonths:
 @cached
 def data_months() -> DataMonths | None:
     """The first and last month with incidents (None when there are none)."""
-    row = connection().execute(sql("app/data_months")).fetchone()
+    # fetchall, not fetchone: a half-read result on the thread's cursor makes DuckDB 2 refuse its next register()
+    row = next(iter(connection().execute(sql("app/data_months")).fetchall()), None)
     if row is None or row[0] is None:
         return None
     first, last, last_day = (pd.Timestamp(v).date() for v in row)

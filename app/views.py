@@ -78,7 +78,16 @@ def is_crime_series(metric: Metric) -> bool:
 
 
 @data.cached
+def _headline_monthly_frames(level: str, unit_code: str | None, period_from: date, period_to: date) -> pd.DataFrame:
+    """The nine tiles' monthly series in one pass (``metrics.compute.monthly_series``)."""
+    return metric_compute.monthly_series(data.connection(), HEADLINE_IDS, level, unit_code, period_from, period_to)
+
+
+@data.cached
 def monthly_frame(metric_id: str, level: str, unit_code: str | None, period_from: date, period_to: date) -> pd.DataFrame:
+    if metric_id in HEADLINE_IDS:  # asked for with the other tiles' series: computed together
+        frames = _headline_monthly_frames(level, unit_code, period_from, period_to)
+        return frames[frames["metric_id"] == metric_id].drop(columns="metric_id").reset_index(drop=True)
     return metric_compute.monthly(data.connection(), metric_id, level, unit_code, period_from, period_to)
 
 

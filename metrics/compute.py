@@ -132,7 +132,6 @@ MONTHS_SPAN = (date(1900, 1, 1), date(2199, 12, 31))
 # a period's count is not the sum of its months', so a period needs a query of its own. Every other
 # family counts records, each dated in one month, so its counts over whole months are sums of months.
 PERSON_FAMILIES = frozenset({"repeat_victims", "serial_perpetrators"})
-_GROUP_KEYS = ["unit_code", "breakdown", "breakdown_value"]
 
 
 def _cached_counts(key: tuple, make) -> pd.DataFrame:
@@ -154,7 +153,8 @@ def _level_counts(con, family: str, parameters: dict, fingerprint: str, level: s
     threshold; the key holds those the family binds and the look-back (which shapes the flags any
     query may read), so any change of data or of a threshold it uses misses the cache."""
     bound = _parameters_of(f"metrics/{family}", parameters)
-    key = (fingerprint, parameters["lookback_days"], family, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in bound.items())))
+    bound_key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in bound.items()))
+    key = (fingerprint, parameters["lookback_days"], family, bound_key)
     counts = _cached_counts(key, lambda: con.execute(sql(f"metrics/{family}"), bound).df())
     return _cached_counts((*key, level), lambda: _rollup(con, counts, level))
 
@@ -170,13 +170,13 @@ def _period_counts(con, family: str, parameters: dict, fingerprint: str, level: 
 
     With ``from_months``, a period of whole months is cut from the family's counts month by month over
     ``MONTHS_SPAN`` (one query for every period, the previous one and the monthly series alike): the
-    months inside the period, kept as months or summed per unit and breakdown. Exact: each record
-    counts in the month of its date, the period only selects records by that date, and the other
-    parameters are the same. Distinct-person families are cut from months only when months are asked
-    for.
+    months inside the period, kept as months or summed per unit. Exact: each record counts in the month
+    of its date, the period only selects records by that date, and the other parameters are the same.
+    Distinct-person families are cut from months only when months are asked for.
     """
     period_from, period_to, by_month = parameters["period_from"], parameters["period_to"], parameters["by_month"]
-    if not (from_months and _whole_months(period_from, period_to) and (by_month or family not in PERSON_FAMILIES)):
+    if not (from_months and not parameters["with_breakdowns"] and _whole_months(period_from, period_to)
+            and (by_month or family not in PERSON_FAMILIES)):
         return _level_counts(con, family, parameters, fingerprint, level)
     span = {**parameters, "period_from": MONTHS_SPAN[0], "period_to": MONTHS_SPAN[1], "by_month": True}
     months = _level_counts(con, family, span, fingerprint, level)
@@ -184,10 +184,14 @@ def _period_counts(con, family: str, parameters: dict, fingerprint: str, level: 
     inside = months[(month >= pd.Timestamp(period_from)) & (month <= pd.Timestamp(period_to))]
     if by_month:
         return inside
+    # Headline rows only (no breakdowns asked for): one sum per unit. Integer counts summed as float64
+    # are exact up to 2**53, far beyond any count here.
     counted = [column for column in inside.columns if column.endswith(("__num", "__den"))]
-    # Integer counts summed as float64: exact far beyond any count here (2**53).
-    return (inside.groupby(_GROUP_KEYS, dropna=False, sort=False)[counted].sum().reset_index()
-            .assign(month=None))
+    unit_index, unit_codes = pd.factorize(inside["unit_code"])
+    sums = np.zeros((len(unit_codes), len(counted)))
+    np.add.at(sums, unit_index, inside[counted].to_numpy(dtype=float))
+    return pd.DataFrame({"unit_code": unit_codes, "month": None, "breakdown": None, "breakdown_value": None,
+                         **{column: sums[:, i] for i, column in enumerate(counted)}})
 
 
 def _rollup(con, counts: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -7,8 +7,10 @@
 3. If ``metrics.compute`` exists: times ``compute`` for the force, division and CSP levels over the
    rolling 12 months ending with the data's last complete month (in process, the work ``daperf metrics``
    does), and the ``daperf metrics`` command itself (a new process, start-up included). Target < 2 s.
-4. If ``app.server`` exists: times a dashboard filter change, a POST to ``/_dash-update-component`` for
-   the force overview's tiles through the Flask test client. Target < 0.5 s.
+4. If ``app.server`` exists: warms the cache as ``serve`` does at start-up (the default view, timed on
+   its own), then times dashboard filter changes, POSTs to ``/_dash-update-component`` for the force
+   overview's tiles through the Flask test client, each for 12 months not asked for before. Target
+   < 0.5 s.
 
 Prints markdown tables the lead can paste into the README, headed by the machine it ran on.
 Usage: ``python scripts/bench.py [--only force|national] [--fresh]``.
@@ -121,9 +123,12 @@ def _child_metrics(db: str, period_from: str, period_to: str) -> dict:
 
 def _child_dashboard(db: str, months: list[str]) -> dict:
     from app import ids
-    from app.server import create_app
+    from app.server import create_app, warm_cache
 
     app = create_app(db, demo=True)
+    warm_started = time.perf_counter()
+    warm_cache()  # what `serve` does in the background at start-up: the default view, once
+    warm_seconds = time.perf_counter() - warm_started
     client = app.server.test_client()
     page = client.get("/", headers={"Accept": "text/html"})
     if page.status_code != 200:
@@ -149,7 +154,7 @@ def _child_dashboard(db: str, months: list[str]) -> dict:
     # Each change asks for a different 12 months, as a user stepping the "From" month back would.
     first = change_period(months[0], months[11])
     later = [change_period(months[i], months[i + 11]) for i in range(1, 4)]
-    return {"first": first, "median_next": statistics.median(later), "max_next": max(later)}
+    return {"warm": warm_seconds, "first": first, "median_next": statistics.median(later), "max_next": max(later)}
 
 
 def _run_child(argv: list[str]) -> None:
@@ -262,8 +267,8 @@ def main() -> int:
                     notes.append(f"Dashboard timing failed on {name}: {_last_line(exc)}")
                 else:
                     verdict = "yes" if dash["median_next"] < FILTER_TARGET_SECONDS else "no"
-                    dash_rows.append(f"| {name} | {dash['first']:.2f} | {dash['median_next']:.2f} | "
-                                     f"{dash['max_next']:.2f} | {verdict} |")
+                    dash_rows.append(f"| {name} | {dash['warm']:.2f} | {dash['first']:.2f} | "
+                                     f"{dash['median_next']:.2f} | {dash['max_next']:.2f} | {verdict} |")
             db.unlink(missing_ok=True)
     if not have_metrics:
         notes.append("Metrics timing skipped: `metrics.compute` is not there yet.")
@@ -284,8 +289,9 @@ def main() -> int:
         print("\n".join(metric_rows))
     if dash_rows:
         print()
-        print(f"| dataset | first filter change s | median of next 3 s | slowest s | < {FILTER_TARGET_SECONDS:g} s |")
-        print("|---|---:|---:|---:|---|")
+        print(f"| dataset | start-up warm-up s | first filter change s | median of next 3 s | slowest s | "
+              f"< {FILTER_TARGET_SECONDS:g} s |")
+        print("|---|---:|---:|---:|---:|---|")
         print("\n".join(dash_rows))
     for note in notes:
         print()

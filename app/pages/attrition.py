@@ -279,7 +279,10 @@ def update_aggregates(from_month, to_month, division, csp):
 
 
 def _case_list_allowed(level: str, unit_code: str | None) -> bool:
-    return can_see_case_list(current_principal(), attrition.unit_division(data.connection(), level, unit_code))
+    # The CSP's division from the cached reference frame, as the server guard finds it (and no query left
+    # half-read on the thread's cursor when the layout asks).
+    division = {"force": None, "division": unit_code, "csp": _division_of_csp(unit_code)}[level]
+    return can_see_case_list(current_principal(), division)
 
 
 @data.cached

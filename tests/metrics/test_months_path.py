@@ -4,7 +4,8 @@ Headline counts of whole months are cut from each family's month-by-month counts
 month (``from_months=True``, the default); ``from_months=False`` asks every family for the period itself.
 On the synthetic test force (every table filled, 42 months) the two must agree to the last digit for
 every metric at every level: periods of 12 and 6 whole months, their previous periods, the monthly
-series behind the dashboard's SPC charts, and a period that is not whole months (always direct).
+series behind the dashboard's SPC charts (one metric at a time and all together), and a period that is
+not whole months (always direct).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_readonly
-from metrics.compute import LEVELS, compute, level_units, monthly
+from metrics.compute import LEVELS, compute, level_units, monthly, monthly_series
 from metrics.periods import default_period, previous_period
 from metrics.registry import METRICS
 
@@ -49,8 +50,12 @@ def test_monthly_series_from_months_equal_the_direct_computation(force, level):
     period_from, period_to = default_period(date.today())
     series_from, _ = previous_period(period_from, period_to)  # the tiles' sparklines: both periods
     unit_code = level_units(force, level)["unit_code"].iloc[0]
+    together = monthly_series(force, list(METRICS), level, unit_code, series_from, period_to)
     for metric_id in METRICS:
         fast = monthly(force, metric_id, level, unit_code, series_from, period_to)
         direct = monthly(force, metric_id, level, unit_code, series_from, period_to, from_months=False)
         assert len(fast) == 24
         pd.testing.assert_frame_equal(fast, direct, check_exact=True)
+        # The dashboard asks for the tiles' series together: the same numbers as one at a time.
+        one = together[together["metric_id"] == metric_id].drop(columns="metric_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, direct, check_exact=True)
