@@ -178,7 +178,12 @@ def _period_counts(con, family: str, parameters: dict, fingerprint: str, level: 
     if not (from_months and not parameters["with_breakdowns"] and _whole_months(period_from, period_to)
             and (by_month or family not in PERSON_FAMILIES)):
         return _level_counts(con, family, parameters, fingerprint, level)
-    span = {**parameters, "period_from": MONTHS_SPAN[0], "period_to": MONTHS_SPAN[1], "by_month": True}
+    span_from, span_to = MONTHS_SPAN
+    if "non_counting_days" in _parameters_of(f"metrics/{family}", parameters):
+        # The days not counted are drawn from the period's years (see _long_frame): scan those years
+        # only; any period within the same years binds the same days, so it is cut from this scan.
+        span_from, span_to = date(period_from.year, 1, 1), date(period_to.year, 12, 31)
+    span = {**parameters, "period_from": span_from, "period_to": span_to, "by_month": True}
     months = _level_counts(con, family, span, fingerprint, level)
     month = pd.to_datetime(months["month"])
     inside = months[(month >= pd.Timestamp(period_from)) & (month <= pd.Timestamp(period_to))]
