@@ -12,24 +12,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from app import ids
-from daperf.db import connect_readonly
 from metrics import attrition, daily
 
-USERS = """
-[users.coordinator]
-role = "coordinator"
-
-[users.north_lead]
-role = "division_lead"
-units = ["NORTH"]
-
-[users.ashford_partnership]
-role = "partnership"
-units = ["E22000001"]
-
-[users.analyst]
-role = "analyst"
-"""
 # The synthetic force ends with last month: the tests look at its last 12 whole months, and a meeting
 # on the 20th of its last month.
 LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -38,29 +22,6 @@ FROM, TO = f"{FIRST_MONTH:%Y-%m}", f"{LAST_MONTH:%Y-%m}"
 PERIOD = (FIRST_MONTH, date.today().replace(day=1) - timedelta(days=1))
 MEETING_AT = datetime.combine(LAST_MONTH.replace(day=20), time(8, 0))
 MEETING = f"{MEETING_AT:%Y-%m-%dT%H:%M}"
-
-
-@pytest.fixture(scope="module")
-def client(synthetic_force_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("operational-auth")
-    (folder / "users.toml").write_text(USERS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
-        from app.server import create_app
-
-        app = create_app(synthetic_force_db)
-        yield app.server.test_client()
-
-
-@pytest.fixture(scope="module")
-def con(synthetic_force_db):
-    con = connect_readonly(synthetic_force_db)
-    yield con
-    con.close()
 
 
 def filter_input(page: str, name: str, value) -> dict:

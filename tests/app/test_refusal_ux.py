@@ -13,46 +13,7 @@ import pytest
 
 from app import ids
 
-USERS = """
-[users.coordinator]
-role = "coordinator"
-
-[users.north_lead]
-role = "division_lead"
-units = ["NORTH"]
-
-[users.two_division_lead]
-role = "division_lead"
-units = ["SOUTH", "NORTH"]
-
-[users.ashford_partnership]
-role = "partnership"
-units = ["E22000001"]
-
-[users.unlinked_partnership]
-role = "partnership"
-units = ["E99999999"]
-
-[users.analyst]
-role = "analyst"
-"""
 REFUSED = "Not available to you"
-
-
-@pytest.fixture(scope="module")
-def client(synthetic_force_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("refusal-ux")
-    (folder / "users.toml").write_text(USERS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
-        from app.server import create_app
-
-        app = create_app(synthetic_force_db)
-        yield app.server.test_client()
 
 
 def post(client, user: str, outputs: list[tuple[str, str]], inputs: list[dict]):

@@ -16,50 +16,15 @@ import pytest
 
 from app import data, figures, ids
 from app.components import FilterState, dom_id
-from daperf.db import atomic_write, connect_readonly
+from daperf.db import atomic_write
 from metrics.compute import compute
 from metrics.registry import INDICATORS, METRICS, NOT_YET_MEASURED
 
-USERS = """
-[users.chief]
-role = "chief_officer"
-
-[users.north_lead]
-role = "division_lead"
-units = ["NORTH"]
-
-[users.ashford_partnership]
-role = "partnership"
-units = ["E22000001"]
-"""
 LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
 FIRST_MONTH = (LAST_MONTH.replace(day=1) - pd.DateOffset(months=11)).date()
 FROM, TO = f"{FIRST_MONTH:%Y-%m}", f"{LAST_MONTH:%Y-%m}"
 PERIOD = (FIRST_MONTH, date.today().replace(day=1) - timedelta(days=1))
 TINY_CSP = "E22000004"  # 3 incidents in any 12 whole months (tests/conftest.py)
-
-
-@pytest.fixture(scope="module")
-def client(synthetic_force_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("strategic-auth")
-    (folder / "users.toml").write_text(USERS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
-        from app.server import create_app
-
-        app = create_app(synthetic_force_db)
-        yield app.server.test_client()
-
-
-@pytest.fixture(scope="module")
-def con(synthetic_force_db):
-    con = connect_readonly(synthetic_force_db)
-    yield con
-    con.close()
 
 
 def filter_input(page: str, name: str, value) -> dict:
