@@ -72,14 +72,22 @@ class _PlannedFile:
     columns: dict[str, str]  # header name -> contract column
 
 
-def _query(name: str, table: str | None = None) -> str:
-    """SQL from sql/load; the only text put in is a table and key name from ``TABLES`` (never input)."""
+# The reference tables a row's codes must be found in: table -> (its key column, the quarantine rule).
+REFERENCE_CODES = {"divisions": ("division_code", "unknown_division"), "csps": ("csp_code", "unknown_csp")}
+
+
+def _query(name: str, table: str | None = None, reference: str | None = None) -> str:
+    """SQL from sql/load; the only text put in is table and column names from ``TABLES`` and
+    ``REFERENCE_CODES`` (never input)."""
     text = sql(f"load/{name}")
     if table is None:
         return text
     if table not in TABLES:
         raise ValueError(f"not a table: {table}")
-    return text.format(table=table, key=record_id(table))
+    names = {"table": table, "key": record_id(table)}
+    if reference is not None:
+        names |= {"reference": reference, "code": REFERENCE_CODES[reference][0]}
+    return text.format(**names)
 
 
 def _run(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, object]):
@@ -170,10 +178,9 @@ def _load_file(
         _stage_chunk(con, table, raw, key, params)
         on_progress(fraction)
     _run(con, _query("quarantine_duplicates", table), params)
-    if "division_code" in columns(table) and table != "divisions":
-        _run(con, _query("quarantine_unknown_division", table), params)
-    if "csp_code" in columns(table) and table != "csps":
-        _run(con, _query("quarantine_unknown_csp", table), params)
+    for reference, (code, rule) in REFERENCE_CODES.items():
+        if code in columns(table) and table != reference:
+            _run(con, _query("quarantine_unknown_reference", table, reference), params | {"rule": rule})
     _run(con, _query("stage_drop_quarantined"), params)
     _run(con, _query("changes", table), params)
     staged, summary.inserted, summary.updated = _run(con, _query("change_counts"), params).fetchone()
