@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
-import pytest
 
 from app import ids
+from tests.dash_requests import components
+from tests.dash_requests import post_callback as call
 from metrics import attrition, daily
 
 # The synthetic force ends with last month: the tests look at its last 12 whole months, and a meeting
@@ -30,21 +31,6 @@ def filter_input(page: str, name: str, value) -> dict:
 
 def plain_input(component_id: str, value) -> dict:
     return {"id": component_id, "property": "value", "value": value}
-
-
-def call(client, user: str, outputs: list[tuple[str, str]], inputs: list[dict], state: list[dict] | None = None):
-    """POST a callback as Dash's renderer would, signed in as ``user``."""
-    output_key = (f"{outputs[0][0]}.{outputs[0][1]}" if len(outputs) == 1
-                  else ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
-    body = {
-        "output": output_key,
-        "outputs": [{"id": i, "property": p} for i, p in outputs] if len(outputs) > 1
-        else {"id": outputs[0][0], "property": outputs[0][1]},
-        "inputs": inputs,
-        "state": state or [],
-        "changedPropIds": [f"{json.dumps(inputs[0]['id']) if isinstance(inputs[0]['id'], dict) else inputs[0]['id']}.value"],
-    }
-    return client.post("/_dash-update-component", json=body, headers={"X-Forwarded-User": user})
 
 
 def attrition_inputs(division="", csp=""):
@@ -183,18 +169,7 @@ def test_a_division_lead_opens_on_their_own_division(client):
                         [{"id": "_pages_location", "property": "pathname", "value": path},
                          {"id": "_pages_location", "property": "search", "value": ""}])
         assert response.status_code == 200, path
-        division_select = [c for c in _components(response.get_json()) if c.get("props", {}).get("id") ==
+        division_select = [c for c in components(response.get_json()) if c.get("props", {}).get("id") ==
                            ids.filter_id(path.strip("/"), "division")]
         assert division_select and division_select[0]["props"]["value"] == "NORTH", path
 
-
-def _components(tree):
-    """Every component in a rendered layout (depth first)."""
-    if isinstance(tree, dict):
-        if "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from _components(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _components(item)

@@ -12,41 +12,17 @@ import json
 import pytest
 
 from app import ids
+from tests.dash_requests import components, open_route
+from tests.dash_requests import post_callback as post
 
 REFUSED = "Not available to you"
 
 
-def post(client, user: str, outputs: list[tuple[str, str]], inputs: list[dict]):
-    body = {
-        "output": (f"{outputs[0][0]}.{outputs[0][1]}" if len(outputs) == 1
-                   else ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."),
-        "outputs": ([{"id": i, "property": p} for i, p in outputs] if len(outputs) > 1
-                    else {"id": outputs[0][0], "property": outputs[0][1]}),
-        "inputs": inputs,
-        "state": [],
-        "changedPropIds": [],
-    }
-    return client.post("/_dash-update-component", json=body, headers={"X-Forwarded-User": user})
-
-
 def open_page(client, user: str, path: str, search: str = "") -> list[dict]:
     """The page's layout as the router renders it: every component, depth first."""
-    response = post(client, user, [("_pages_content", "children"), ("_pages_store", "data")],
-                    [{"id": "_pages_location", "property": "pathname", "value": path},
-                     {"id": "_pages_location", "property": "search", "value": search}])
+    response = open_route(client, user, path, search)
     assert response.status_code == 200, (user, path, search)
-    return list(_components(response.get_json()))
-
-
-def _components(tree):
-    if isinstance(tree, dict):
-        if "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from _components(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _components(item)
+    return list(components(response.get_json()))
 
 
 def by_id(components: list[dict], component_id) -> dict | None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from app import data, figures, ids
+from tests.dash_requests import open_route, post_callback
 from app.components import FilterState, dom_id
 from daperf.db import atomic_write
 from metrics.compute import compute
@@ -33,26 +34,7 @@ def filter_input(page: str, name: str, value) -> dict:
 
 def call(client, user: str, output: tuple[str, str], inputs: list[dict], state: list[dict] | None = None,
          outputs: list[tuple[str, str]] | None = None):
-    """POST a callback as Dash's renderer would, signed in as ``user``."""
-    outputs = outputs or [output]
-    key = (f"{outputs[0][0]}.{outputs[0][1]}" if len(outputs) == 1
-           else ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
-    body = {
-        "output": key,
-        "outputs": [{"id": i, "property": p} for i, p in outputs] if len(outputs) > 1
-        else {"id": outputs[0][0], "property": outputs[0][1]},
-        "inputs": inputs, "state": state or [],
-        "changedPropIds": [f"{json.dumps(inputs[0]['id'], separators=(',', ':')) if isinstance(inputs[0]['id'], dict) else inputs[0]['id']}.value"],
-    }
-    return client.post("/_dash-update-component", json=body, headers={"X-Forwarded-User": user})
-
-
-def route(client, user: str, path: str, search: str = ""):
-    """Ask Dash Pages' router for a page's layout, as the browser does on navigation."""
-    outputs = [("_pages_content", "children"), ("_pages_store", "data")]
-    inputs = [{"id": "_pages_location", "property": "pathname", "value": path},
-              {"id": "_pages_location", "property": "search", "value": search}]
-    return call(client, user, outputs[0], inputs, outputs=outputs)
+    return post_callback(client, user, outputs or [output], inputs, state)
 
 
 # --- filters in the URL -----------------------------------------------------------------------
@@ -91,7 +73,7 @@ def test_shell_has_landmarks_nav_and_language(client):
 
 
 def test_overview_tiles_show_the_metrics_layer_values(client, con):
-    response = route(client, "chief", "/", f"?from={FROM}&to={TO}")
+    response = open_route(client, "chief", "/", f"?from={FROM}&to={TO}")
     assert response.status_code == 200
     text = json.dumps(response.get_json())
     expected = compute(con, "force", *PERIOD, metric_ids=[i.headline for i in INDICATORS], breakdowns=False)
@@ -113,7 +95,7 @@ def test_tiles_callback_answers_a_period_change(client, con):
 
 
 def test_detail_view_has_definition_spc_and_funnel(client):
-    response = route(client, "chief", "/", "?from=2023-06&to=2024-05&metric=crimes_per_1000")
+    response = open_route(client, "chief", "/", "?from=2023-06&to=2024-05&metric=crimes_per_1000")
     text = json.dumps(response.get_json())
     assert METRICS["crimes_per_1000"].question in text
     assert figures.COUNTING_RULE_LABEL in text
@@ -130,7 +112,7 @@ def test_partnership_user_sees_only_its_own_partnership_suppressed(client):
                                                            filter_input("partnership", "to", TO),
                                                            filter_input("partnership", "csp", TINY_CSP)])
     assert _refused(other) and "Key measures" not in other.get_data(as_text=True)
-    division = route(client, "ashford_partnership", "/division", "?division=NORTH")
+    division = open_route(client, "ashford_partnership", "/division", "?division=NORTH")
     assert _refused(division) and "Partnerships in" not in division.get_data(as_text=True)
 
 
@@ -200,7 +182,7 @@ def _grid_rows(payload: dict, grid: str) -> list[dict]:
 
 
 def test_definitions_page_lists_every_metric_and_what_is_not_measured(client):
-    text = route(client, "chief", "/definitions").get_data(as_text=True)
+    text = open_route(client, "chief", "/definitions").get_data(as_text=True)
     for metric in METRICS.values():
         assert f"metric-{metric.id}" in text
     for item in NOT_YET_MEASURED:
@@ -244,7 +226,7 @@ def test_a_missing_database_says_so(client, tmp_path, synthetic_force_db):
     try:
         data.configure(tmp_path / "nothing-loaded-yet.duckdb")
         assert not data.database_ready()
-        text = route(client, "chief", "/").get_data(as_text=True)
+        text = open_route(client, "chief", "/").get_data(as_text=True)
         assert "No data loaded yet" in text
     finally:
         data.configure(synthetic_force_db)
@@ -310,9 +292,9 @@ def test_tile_change_is_in_the_metrics_own_units(client, con):
 
 
 def test_a_partnership_user_is_offered_only_its_own_partnership(client):
-    text = json.dumps(route(client, "ashford_partnership", "/partnership").get_json())
+    text = json.dumps(open_route(client, "ashford_partnership", "/partnership").get_json())
     assert '"value": "E22000001"' in text and '"value": "E22000002"' not in text
     # With a single partnership the page opens on it.
     assert "Key measures for Ashford Vale" in text
-    chief = json.dumps(route(client, "chief", "/partnership").get_json())
+    chief = json.dumps(open_route(client, "chief", "/partnership").get_json())
     assert '"value": "E22000002"' in chief and "Choose a community safety partnership" in chief

@@ -14,7 +14,7 @@ import pytest
 
 from app.auth import audit, guard
 from app.auth.policy import ROLES
-from tests.auth.dash_requests import callback_body, is_pattern, outputs_of, parse_id
+from tests.dash_requests import callback_body, is_pattern, outputs_of, parse_id
 
 HTML = {"Accept": "text/html"}
 

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from daperf.db import LoadInProgress, atomic_write
 from etl.load import run_load
-from tests.auth.dash_requests import callback_body
+from tests.dash_requests import callback_body
 
 GOOD_BATCH = Path(__file__).resolve().parents[1] / "fixtures" / "extracts" / "good"
 ATTRITION_AGGREGATES = ("..attrition-summary.children...attrition-funnel.children...attrition-outcomes.children"
