@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
-
 from app import ids
+from metrics import attrition, daily
 from tests.dash_requests import components
 from tests.dash_requests import post_callback as call
-from metrics import attrition, daily
 
 # The synthetic force ends with last month: the tests look at its last 12 whole months, and a meeting
 # on the 20th of its last month.
