@@ -21,7 +21,7 @@ import functools
 import os
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -225,17 +225,22 @@ class DataMonths:
     first_month: date
     last_month: date
     last_day: date
+    first_day: date
+    loaded_at: datetime | None
 
 
 @cached
 def data_months() -> DataMonths | None:
     """The first and last month with incidents (None when there are none)."""
     # fetchall, not fetchone: a half-read result on the thread's cursor makes DuckDB 2 refuse its next register()
-    row = next(iter(connection().execute(sql("app/data_months")).fetchall()), None)
+    try:
+        row = next(iter(connection().execute(sql("app/data_months")).fetchall()), None)
+    except duckdb.CatalogException:  # a database from before the marts: nothing to show until rebuilt
+        return None
     if row is None or row[0] is None:
         return None
-    first, last, last_day = (pd.Timestamp(v).date() for v in row)
-    return DataMonths(first, last, last_day)
+    first, last, last_day, first_day = (pd.Timestamp(v).date() for v in row[:4])
+    return DataMonths(first, last, last_day, first_day, pd.Timestamp(row[4]).to_pydatetime() if row[4] else None)
 
 
 @cached

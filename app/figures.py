@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.formatting import format_number
 from metrics.stats import COUNTING_RULES_CHANGE
 
 # Okabe, M. & Ito, K. (2008) "Color Universal Design": distinguishable with every common colour-vision
@@ -59,20 +60,6 @@ COUNTING_RULE_LABEL = "June 2023 counting-rules change"
 
 def _tickformat(percent: bool) -> str:
     return ".0%" if percent else ",~r"
-
-
-def format_number(value: float | None, *, percent: bool, decimals: int = 1) -> str:
-    """How the dashboard prints a value: proportions as percentages, rates to one decimal place,
-    counts as whole numbers with thousands separators; a missing value as an en dash."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    if isinstance(value, str):  # already suppressed ("<5", "[c]")
-        return value
-    if percent:
-        return f"{value * 100:.{decimals}f}%"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.{decimals}f}"
 
 
 def _phase_segments(spc: pd.DataFrame, column: str) -> tuple[list, list]:

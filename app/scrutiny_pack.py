@@ -28,6 +28,7 @@ from metrics.compute import compute
 from metrics.profile import victim_profile
 from metrics.registry import INDICATORS, METRICS, NOT_YET_MEASURED, Metric
 from metrics.suppression import suppress
+from reference.vocabulary import label
 
 # The partnership's summary: the measures its panel asks about first.
 SUMMARY_METRICS = (
@@ -150,8 +151,8 @@ def profile_frame(profile: pd.DataFrame) -> pd.DataFrame:
 def definitions_frame() -> pd.DataFrame:
     rows = [{
         "Indicator": next((f"{i.number}. {i.title}" for i in INDICATORS if m.id in i.metric_ids), "Other"),
-        "Measure": m.name, "Id": m.id, "Question": m.question, "Numerator": m.numerator,
-        "Denominator": m.denominator or "", "Counted by": m.event_date, "Unit": m.unit, "Better": m.better,
+        "Measure": m.name, "Id": m.id, "Question": m.question, "What is counted": m.counts,
+        "Out of": m.out_of or "", "Shown as": m.unit, "Which way is better": label("better", m.better),
         "Source": m.source, "Reference": m.reference_note or "", "Suppression": m.suppression,
     } for m in METRICS.values()]
     rows += [{"Indicator": "Not yet measured", "Measure": n.name, "Question": n.why, "Source": n.source}
@@ -291,7 +292,7 @@ def html_report(pack: ScrutinyPack, *, charts: bool = True) -> str:
                  "no clear difference, not a finding of fairness.</p>")
     parts.append(_table(profile_frame(pack.profile), "Victims by attribute, beside the resident population"))
     parts.append("<h2>Definitions</h2>")
-    parts.append(_table(definitions_frame()[["Indicator", "Measure", "Question", "Numerator", "Denominator", "Source"]],
+    parts.append(_table(definitions_frame()[["Indicator", "Measure", "Question", "What is counted", "Out of", "Source"]],
                         "How each measure is defined"))
     title = html_text.escape(f"{_front_matter(pack)[0]}, {pack.period_from:%b %Y} to {pack.period_to:%b %Y}")
     return (f"<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'><title>{title}</title>"

@@ -19,14 +19,10 @@ from dash import MATCH, Input, Output, State, dcc, html
 from app import components, data, figures, ids, views
 from app.auth.policy import Forbidden
 from app.components import FilterState
+from metrics.comparison import rest_text
 from metrics.registry import INDICATORS, METRICS, Metric
+from reference.vocabulary import label
 
-BETTER_TEXT = {
-    "higher": "Higher is better",
-    "lower": "Lower is better",
-    "neither": "Neither higher nor lower is better in itself",
-    "toward": "Closer to the reference value is better",
-}
 DIRECTION_BADGE = {"better": "success", "worse": "danger", "change": "primary", "no significant change": "secondary"}
 SPARKLINE_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": True}
 NEXT_LEVEL = {"force": "division", "division": "csp"}
@@ -60,7 +56,7 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
         if compare_with_force and level == "division" and unit_code and not suppressed:
             rest = views.rest_of_force(metric.id, unit_code, state.period_from, state.period_to)
             if rest is not None:
-                body.append(html.P(rest.text, className="small mb-1 rest-of-force"))
+                body.append(html.P(rest_text(metric, rest), className="small mb-1 rest-of-force"))
         if tile.reference_text:
             body.append(html.P(f"Reference: {tile.reference_text}", className="small mb-1"))
         if tile.spc is not None and not tile.spc.empty:
@@ -87,11 +83,10 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
 def definition_list(metric: Metric) -> html.Dl:
     items = [
         ("Question", metric.question),
-        ("Numerator", metric.numerator),
-        ("Denominator", metric.denominator or "— (a count)"),
-        ("Counted by", metric.event_date),
-        ("Unit", metric.unit),
-        ("Better", BETTER_TEXT.get(metric.better, metric.better)),
+        ("What is counted", metric.counts),
+        ("Out of", metric.out_of or "Nothing: this is a count"),
+        ("Shown as", metric.unit),
+        ("Which way is better", label("better", metric.better)),
         ("Source", metric.source),
         ("Suppression", metric.suppression),
     ]
@@ -198,7 +193,7 @@ def metric_detail(page: str, page_path: str, state: FilterState, level: str, uni
             fig = figures.funnel_plot(funnel.units.assign(denominator=funnel.units["denominator"].astype(float),
                                                           value=funnel.units["value"].astype(float)),
                                       funnel.limits, percent=percent, title=f"{metric.name}: funnel plot",
-                                      x_title=funnel.x_title, highlight=highlight)
+                                      x_title="Cases" if percent else (metric.out_of or "Base"), highlight=highlight)
             table = views.display_frame(funnel.units, metric)
             table["Position on the funnel"] = funnel.units["position"].to_numpy()
             outside = funnel.units[funnel.units["position"].str.contains("99.8")]

@@ -1,7 +1,7 @@
 """A realistic synthetic demo force (Essex), or all 43 forces, in the extract contract's CSV format.
 
 Everything here is invented: person ids are made-up nominal numbers, no row describes a real person.
-Only the geography and resident populations are real (``etl.geography``).
+Only the geography and resident populations are real (``reference.geography``).
 
 What the data is built to show, and the published figures it is tuned to (each constant says which):
 
@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from etl import geography
+from reference import geography
 
 ESSEX = "E23000028"
 # Essex Police's force number on the Police National Computer, as it prefixes the force's crime numbers.
@@ -53,7 +53,7 @@ ESSEX_DIVISIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 # ONS, "Domestic abuse in England and Wales overview: November 2024": 1,350,428 domestic abuse-related
 # incidents and crimes recorded by the police in the year ending March 2024, over 56.1 million residents
-# (2011 Census, the population base of etl.geography) = 24.1 a year per 1,000 residents.
+# (2011 Census, the population base of reference.geography) = 24.1 a year per 1,000 residents.
 INCIDENTS_PER_1000_RESIDENTS = 24.1
 
 # Counting-rule change (HOCR, 1 June 2023): one crime per incident, the most serious, so fewer incidents
@@ -79,7 +79,7 @@ OUTCOME_MIX: tuple[tuple[str, float, float], ...] = (
     ("13", 0.001, 60),
 )
 
-# HOCR classifications of the crimes (codes of etl/reference/offence_codes.csv), with their shares among
+# HOCR classifications of the crimes (codes of reference/data/offence_codes.csv), with their shares among
 # domestic abuse-related crimes: common assault, assault with injury and coercive control lead.
 OFFENCE_MIX: tuple[tuple[str, float], ...] = (
     ("105A", 0.300), ("8N", 0.185), ("8U", 0.110), ("8L", 0.075), ("8Q", 0.060), ("8R", 0.050),

@@ -29,10 +29,11 @@ from daperf.db import LoadInProgress, atomic_write
 from daperf.sqlfiles import sql
 from etl.errors import BatchRefused, FileProblem
 from etl.mapping import ColumnMapping, load_mapping, resolve_columns
+from etl.marts import build_marts
 from etl.normalise import normalise
 from etl.pseudonymise import KeyFileError, load_key, pseudonymise
 from etl.read import SourceFile, discover, iter_chunks, read_header, sha256, shipped_offence_codes
-from etl.schemas import TABLES, columns, now_local, person_id_columns, record_id
+from etl.schemas import TABLES, columns, now_local, person_id_columns, record_id, record_key
 from etl.validate import validate
 
 __all__ = ["BatchRefused", "FileSummary", "LoadInProgress", "LoadSummary", "run_load", "run_load_cli"]
@@ -84,7 +85,17 @@ def _query(name: str, table: str | None = None, reference: str | None = None) ->
         return text
     if table not in TABLES:
         raise ValueError(f"not a table: {table}")
-    names = {"table": table, "key": record_id(table)}
+    keys = record_key(table)
+
+    def join(left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+    names = {
+        "table": table, "key": record_id(table), "keys": ", ".join(keys),
+        "new_keys": ", ".join(f"n.{k}" for k in keys), "stage_keys": ", ".join(f"s.{k}" for k in keys),
+        "join_new_old": join("n", "o"), "join_table_changes": join("t", "c"),
+        "join_stage_changes": join("s", "c"), "join_stage_last": join("s", "last_rows"),
+    }
     if reference is not None:
         names |= {"reference": reference, "code": REFERENCE_CODES[reference][0]}
     return text.format(**names)
@@ -234,6 +245,7 @@ def run_load(
             "source_dir": str(source_dir.resolve()), "started_at": started_at, "finished_at": now_local(),
             "message": "; ".join(warnings) or None,
         })
+        build_marts(con)  # in the same atomic write: readers see the old marts or the new
     return LoadSummary(batch_id, str(source_dir), str(db_path), summaries, warnings, time.perf_counter() - started)
 
 

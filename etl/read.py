@@ -28,11 +28,12 @@ import pyarrow.parquet as pq
 
 from etl.errors import FileProblem
 from etl.schemas import TABLES
+from reference.vocabulary import DATA_DIR
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 CSV_BLOCK_BYTES = 32 << 20  # about 150–250k rows of an incidents extract per chunk
 CHUNK_ROWS = 200_000
-SHIPPED_OFFENCE_CODES = Path(__file__).resolve().parent / "reference" / "offence_codes.csv"
+SHIPPED_OFFENCE_CODES = DATA_DIR / "offence_codes.csv"
 
 
 @dataclass(frozen=True)

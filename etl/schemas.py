@@ -23,43 +23,24 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from reference.vocabulary import codes, outcome_types
+
 # --- enumerations: canonical codes of the contract -------------------------------------------------
 
-OUTCOME_TYPES: tuple[str, ...] = ("1", "1A", *(str(n) for n in range(2, 23)))
+# The codes of each enumeration are the vocabulary's (reference.vocabulary declares each code with its
+# label, once); this table names which vocabulary a contract enumeration takes its codes from.
+OUTCOME_TYPES: tuple[str, ...] = tuple(outcome.code for outcome in outcome_types())
 
 ENUMS: dict[str, tuple[str, ...]] = {
-    "relationship": ("partner", "ex_partner", "parent", "child", "sibling", "other_family", "not_known"),
-    "sex": ("female", "male", "other", "not_known"),
-    "ethnicity": ("asian", "black", "mixed", "white", "other", "not_stated"),
-    "yes_no_not_known": ("yes", "no", "not_known"),
-    "call_grade": ("emergency", "priority", "scheduled", "other"),
-    "risk_tool": ("dash", "dara", "other"),
-    "risk_level": ("standard", "medium", "high", "not_assessed"),
-    "no_arrest_reason": (
-        "suspect_not_present", "insufficient_grounds", "victim_request", "alternative_action", "other",
-    ),
-    "outcome_type": OUTCOME_TYPES,
-    "cps_decision": ("charge", "nfa", "oocd", "admin_finalised", "pending"),
-    "court_result": ("convicted", "acquitted", "discontinued", "pending"),
-    "custody_disposal": (
-        "charged", "bail_conditions", "bail_no_conditions", "rui", "nfa", "caution", "other", "pending",
-    ),
-    "scheme": ("dvpn", "dapn"),
-    "authorised_rank": ("inspector", "chief_inspector", "superintendent", "chief_superintendent", "acpo"),
-    "order_outcome": ("granted", "refused", "withdrawn", "adjourned", "pending", "not_applied"),
-    "route": ("right_to_ask", "right_to_know"),
-    "applicant_type": ("potential_victim", "third_party", "agency", "police"),
-    "decision": ("disclosure", "no_disclosure", "withdrawn", "pending"),
-    "referring_agency": (
-        "police", "idva", "health", "childrens_social_care", "adult_social_care", "housing", "probation",
-        "education", "voluntary_sector", "other",
-    ),
-    "referral_criterion": ("visible_high_risk", "professional_judgement", "escalation", "repeat"),
-    "offence_group": (
-        "homicide", "violence_with_injury", "violence_without_injury", "stalking_harassment",
-        "controlling_coercive", "sexual_offences", "criminal_damage_arson", "other",
-    ),
+    name: codes(name)
+    for name in (
+        "relationship", "sex", "ethnicity", "yes_no_not_known", "call_grade", "risk_tool", "risk_level",
+        "no_arrest_reason", "cps_decision", "court_result", "custody_disposal", "scheme", "authorised_rank",
+        "order_outcome", "route", "applicant_type", "decision", "referring_agency", "referral_criterion",
+        "offence_group",
+    )
 }
+ENUMS["outcome_type"] = OUTCOME_TYPES
 
 # Common spellings a force's system uses, mapped to one code. Keys are compared after ``enum_key``
 # (lower case, apostrophes dropped, runs of other punctuation and spaces as one underscore), so
@@ -462,6 +443,13 @@ def required_columns(table: str) -> list[str]:
 def record_id(table: str) -> str:
     (key,) = [name for name, column in schema(table).columns.items() if (column.metadata or {}).get("record_id")]
     return key
+
+
+def record_key(table: str) -> list[str]:
+    """The columns that identify a record: its id within its force (``force_code`` first), or the code
+    alone for the tables whose codes are national (partnerships' ONS codes, offence codes)."""
+    key = record_id(table)
+    return ["force_code", key] if "force_code" in columns(table) and table != "csps" else [key]
 
 
 def person_id_columns(table: str) -> list[str]:

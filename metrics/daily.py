@@ -17,13 +17,13 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
+from daperf.config import threshold_values
 from daperf.sqlfiles import sql
-from metrics.calendar import non_counting_days
-from metrics.config import threshold_values
+from metrics.units import forces_in
 
 MONDAY = 0
 # How far before the window a notice may have been served and still have its hearing deadline inside it:
-# 48 counting hours never span more than 17 days of clock (sql/marts/order_deadline.sql).
+# 48 counting hours never span more than 17 days of clock (sql/marts/fact_notices.sql).
 NOTICE_HORIZON = timedelta(days=21)
 RISK_LEVELS = ("high", "medium", "standard", "not_assessed")
 
@@ -76,13 +76,15 @@ def default_meeting_time(now: datetime, data_last_day: date | None) -> datetime:
 def _query(
     con: duckdb.DuckDBPyConnection, name: str, window: MeetingWindow, division_code: str | None, **extra: object
 ) -> pd.DataFrame:
-    """Run ``sql/<name>.sql`` with the window, the division and every threshold it names bound (DuckDB
-    refuses a parameter the statement does not use, so only those the text refers to are passed)."""
+    """Run ``sql/<name>.sql`` with the window, the division, the forces in view and every threshold it
+    names bound (DuckDB refuses a parameter the statement does not use, so only those the text refers to
+    are passed)."""
     text = sql(name)
     available = {
         "window_start": window.start,
         "window_end": window.end,
         "division_code": division_code or None,
+        "forces": extra.pop("forces", None) or forces_in(con),
         **threshold_values(),
         **extra,
     }
@@ -117,13 +119,7 @@ def notices_due(con: duckdb.DuckDBPyConnection, window: MeetingWindow, division_
     """Notices whose order hearing deadline (48 counting hours after service, Sundays and bank holidays
     not counted) is still ahead with no hearing held (``status`` 'due'), or fell in the window without a
     hearing by then ('missed'); with ``deadline_at`` and ``hours_left`` (negative when missed)."""
-    horizon_start = window.start - NOTICE_HORIZON
-    con.execute(sql("marts/order_deadline"))  # the deadline rule, one home shared with the metric
-    return _query(
-        con, "daily/notices", window, division_code,
-        horizon_start=horizon_start,
-        non_counting_days=non_counting_days(horizon_start.date(), (window.end + NOTICE_HORIZON).date()),
-    )
+    return _query(con, "daily/notices", window, division_code, horizon_start=window.start - NOTICE_HORIZON)
 
 
 def dvds_needing_action(

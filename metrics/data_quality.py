@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from daperf.sqlfiles import sql
+from metrics.units import forces_in
 
 # The incident fields whose completeness is reported, in the order shown (risk_level: share assessed).
 COMPLETENESS_FIELDS = (
@@ -42,7 +43,8 @@ def field_completeness(
     known, share_known`` (a fraction 0–1). For ``risk_level`` known means assessed, so the share of
     'not_assessed' is ``1 - share_known``. Incidents reported in the period (None: all time)."""
     df = con.execute(
-        sql("data_quality/field_completeness"), {"period_from": period_from, "period_to": period_to}
+        sql("data_quality/field_completeness"),
+        {"period_from": period_from, "period_to": period_to, "forces": forces_in(con)},
     ).df()
     df = df.drop(columns="position")
     df["known"] = df["known"].astype("int64")
@@ -58,18 +60,18 @@ def completeness_matrix(completeness: pd.DataFrame) -> pd.DataFrame:
 
 def unknown_offence_codes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``offence_code, incidents, first_recorded_at, last_recorded_at`` for codes not in offence_codes."""
-    return con.execute(sql("data_quality/unknown_offence_codes")).df()
+    return con.execute(sql("data_quality/unknown_offence_codes"), {"forces": forces_in(con)}).df()
 
 
 def orphan_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Arrests and notices whose incident_id is not in incidents: ``table_name, record_id, incident_id,
-    division_code, event_at, batch_id``."""
-    return con.execute(sql("data_quality/orphans")).df()
+    """Arrests and notices whose incident_id is not among their force's incidents: ``table_name,
+    record_id, incident_id, division_code, event_at, force_code``."""
+    return con.execute(sql("data_quality/orphans"), {"forces": forces_in(con)}).df()
 
 
 def orphan_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``table_name, orphans, with_incident_id`` for arrests and protective_orders."""
-    df = con.execute(sql("data_quality/orphan_counts")).df()
+    df = con.execute(sql("data_quality/orphan_counts"), {"forces": forces_in(con)}).df()
     for column in ("orphans", "with_incident_id"):
         df[column] = df[column].astype("int64")
     return df

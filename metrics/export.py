@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from daperf.db import DatabaseMissing, connect_readonly
 from metrics.compute import compute
@@ -72,23 +70,59 @@ def run_metrics_cli(db_path: str | Path, level: str, date_from: str | None, date
         typer.echo(f"Wrote {len(frame)} rows to {out}", err=True)
 
 
-def print_definitions(console: Console | None = None) -> None:
-    """The registry as a readable table, then the measures no extract feeds yet."""
-    console = console or Console()
-    table = Table(title="Domestic abuse performance measures", show_lines=True)
-    table.add_column("id", no_wrap=True)
-    for column in ("name", "question", "numerator", "denominator", "better", "source"):
-        table.add_column(column, overflow="fold")
+def definitions_records() -> list[dict]:
+    """The registry as plain records: what /definitions, ``daperf definitions`` and the packs all say."""
+    from metrics.formatting import format_reference
+    from metrics.registry import indicator_of
+    from reference.vocabulary import label
+
+    records = []
     for metric in METRICS.values():
-        better = metric.better
-        if metric.target is not None:
-            better = f"{better} {metric.target}"
-        table.add_row(metric.id, metric.name, metric.question, metric.numerator, metric.denominator or "—",
-                      better, metric.source)
-    console.print(table)
-    missing = Table(title="Not yet measured (no extract feeds them)", show_lines=True)
-    for column in ("measure", "source", "why"):
-        missing.add_column(column, overflow="fold")
+        indicator = indicator_of(metric.id)
+        records.append({
+            "id": metric.id, "name": metric.name,
+            "indicator": f"{indicator.number}. {indicator.title}" if indicator else "Other measures",
+            "question": metric.question, "counts": metric.counts, "out_of": metric.out_of,
+            "shown_as": metric.unit, "better": label("better", metric.better), "source": metric.source,
+            "reference": format_reference(metric), "small_numbers": metric.suppression,
+        })
     for item in NOT_YET_MEASURED:
-        missing.add_row(item.name, item.source, item.why)
-    console.print(missing)
+        records.append({"id": None, "name": item.name, "indicator": "Not yet measured", "question": item.why,
+                        "counts": None, "out_of": None, "shown_as": None, "better": None, "source": item.source,
+                        "reference": None, "small_numbers": None})
+    return records
+
+
+_FIELDS = (("question", "Question"), ("counts", "What is counted"), ("out_of", "Out of"), ("shown_as", "Shown as"),
+           ("better", "Which way is better"), ("reference", "Reference"), ("source", "Source"))
+
+
+def definitions_text(fmt: str = "text", width: int = 80) -> str:
+    """The registry as text that reads on an 80-column terminal and when piped (paragraphs wrapped to
+    ``width``, no table), as Markdown, or as JSON."""
+    import textwrap
+
+    records = definitions_records()
+    if fmt == "json":
+        return json.dumps(records, indent=1, ensure_ascii=False) + "\n"
+    lines: list[str] = []
+    heading = None
+    for record in records:
+        if record["indicator"] != heading:
+            heading = record["indicator"]
+            lines += (["", f"## {heading}", ""] if fmt == "markdown" else ["", heading, "=" * min(width, len(heading))])
+        title = record["name"] + (f" ({record['id']})" if record["id"] else "")
+        if fmt == "markdown":
+            lines += [f"### {title}", ""]
+            lines += [f"- **{name}:** {record[key]}" for key, name in _FIELDS if record.get(key)]
+            lines.append("")
+        else:
+            lines += ["", title, "-" * min(width, len(title))]
+            for key, name in _FIELDS:
+                if record.get(key):
+                    lines += textwrap.wrap(f"{name}: {record[key]}", width=width, subsequent_indent="    ")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def print_definitions(fmt: str = "text") -> None:
+    sys.stdout.write(definitions_text(fmt))

@@ -53,6 +53,29 @@ def months_in_period(period_from: date, period_to: date) -> list[date]:
     return months
 
 
+def is_whole_months(period_from: date, period_to: date) -> bool:
+    """Whether the period runs from the first of a month to the last day of a month."""
+    return period_from.day == 1 and period_to == month_end(period_to)
+
+
+def whole_months(period_from: date, period_to: date) -> int | None:
+    """How many whole calendar months the period is, or None when it is not whole months."""
+    if not is_whole_months(period_from, period_to):
+        return None
+    return (period_to.year - period_from.year) * 12 + period_to.month - period_from.month + 1
+
+
+DAYS_PER_YEAR = 365.25
+
+
+def annualising_factor(period_from: date, period_to: date) -> float:
+    """What a count over the period is multiplied by to be a count a year: 1 for exactly 12 whole
+    calendar months (a financial year, a rolling year: as published), else 365.25 / days in the period."""
+    if whole_months(period_from, period_to) == 12:
+        return 1.0
+    return DAYS_PER_YEAR / days_in_period(period_from, period_to)
+
+
 def parse_day(text: str) -> date:
     """A YYYY-MM-DD day, with a message a user can act on."""
     try:

@@ -6,7 +6,7 @@ incidents reported in the period at the unit (``sql/profile/victim_profile.sql``
 known, with a 95% Wilson interval.
 
 For ethnicity it sets that share beside the resident population's (2011 Census usual residents of the
-unit's CSPs, ``etl.geography.resident_ethnicity_by_csp``) and gives the representation ratio: victims'
+unit's CSPs, ``reference.geography.resident_ethnicity_by_csp``) and gives the representation ratio: victims'
 share ÷ residents' share (1 = represented as in the population, 2 = twice as often). The ratio's interval
 is the Wilson interval of the victims' share divided by the residents' share: the census is a near-complete
 count of millions, so its own sampling error is negligible beside the victims'. Caveat, said on the page:
@@ -23,15 +23,15 @@ victim_ethnicity, victim_sex, age_band, victim_disability) and category (``break
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from daperf.sqlfiles import sql
-from etl.geography import ETHNIC_GROUPS, resident_ethnicity_by_csp
-from metrics.compute import prepare
+from reference.geography import ETHNIC_GROUPS, resident_ethnicity_by_csp
+from metrics.units import forces_in
 from metrics.stats import wilson_interval
 from metrics.suppression import (
     MIN_DENOMINATOR,
@@ -63,7 +63,8 @@ def resident_ethnicity(con: duckdb.DuckDBPyConnection, level: str, unit_code: st
 
     All NaN when none of the unit's CSPs is in the census lookup (e.g. a test fixture's made-up codes).
     """
-    csp_codes = con.execute(sql("profile/unit_csps"), {"level": level, "unit_code": unit_code}).df()["csp_code"]
+    csp_codes = con.execute(sql("profile/unit_csps"), {"level": level, "unit_code": unit_code,
+                                                       "forces": forces_in(con)}).df()["csp_code"]
     census = resident_ethnicity_by_csp()
     rows = census[census["csp_code"].isin(set(csp_codes))]
     if rows.empty:
@@ -88,10 +89,10 @@ def victim_profile(
     """
     if level not in ("force", "division", "csp"):
         raise ValueError(f"level must be force, division or csp; got {level!r}")
-    prepare(con)
     counted = con.execute(
         sql("profile/victim_profile"),
-        {"level": level, "unit_code": unit_code, "period_from": period_from, "period_to": period_to},
+        {"level": level, "unit_code": unit_code, "period_start": pd.Timestamp(period_from),
+         "period_end": pd.Timestamp(period_to + timedelta(days=1)), "forces": forces_in(con)},
     ).df()
     counts = {(a, c): int(v) for a, c, v in counted[["attribute", "category", "victims"]].itertuples(index=False)}
     total_victims = sum(v for (a, _), v in counts.items() if a == "victim_ethnicity")

@@ -244,7 +244,7 @@ def main() -> int:
                 for level in timings:
                     started = time.perf_counter()
                     cli = subprocess.run(
-                        [sys.executable, "-m", "daperf.cli", "metrics", "--db", str(db), "--level", level,
+                        [sys.executable, "-m", "cli.main", "metrics", "--db", str(db), "--level", level,
                          "--from", period_from.isoformat(), "--to", period_to.isoformat(),
                          "--out", str(Path(scratch) / "metrics.json")],
                         env=env, cwd=REPO_ROOT, capture_output=True, text=True,

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import atomic_write
+from etl.marts import build_marts
 
 FORCE = "E23000099"
 DIVISIONS = pd.DataFrame(
@@ -180,6 +181,7 @@ def build_synthetic_force(path: Path, *, today: date | None = None, seed: int = 
             "INSERT INTO load_batches VALUES ($b, 'synthetic', $t, $t, 'loaded', 'synthetic test force')",
             {"b": batch, "t": datetime.now()},
         )
+        build_marts(con)
     return path
 
 

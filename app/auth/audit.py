@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from app.auth.config import auth_config
+from daperf.config import auth_config
 from app.auth.hardening import HEX_TOKEN
 from app.auth.policy import Principal
 from daperf.config import settings

@@ -31,7 +31,8 @@ import flask
 from markupsafe import Markup
 
 from app.auth import audit, guard
-from app.auth.config import AuthConfig, auth_config, session_secret
+from app.auth.session_key import session_secret
+from daperf.config import AuthConfig, auth_config
 from app.auth.hardening import add_security_headers, install_log_redaction
 from app.auth.policy import Forbidden, Principal
 from app.auth.users import find_user, load_users, verify_password

@@ -20,6 +20,7 @@ from app.auth.context import current_principal
 from app.auth.guard import record_level
 from app.auth.policy import can_see_aggregates, can_see_case_list, must_suppress
 from metrics import attrition
+from reference.vocabulary import label
 
 PAGE = "attrition"
 FIELDS = ("from", "to", "division", "csp")
@@ -45,7 +46,7 @@ ROWS_SHOWN = 500
 # The grid keeps to what a dip-sample starts from; the download carries the dates as well.
 CASE_COLUMNS_SHOWN = ["incident_id", "crime_ref", "victim_ref", "suspect_ref", "division_code", "csp_code",
                       "offence_group", "stage_reached", "stage_lost", "outcome_type", "days_to_arrest",
-                      "days_to_charge", "days_to_cps_charge", "days_to_conviction"]
+                      "days_to_cps_referral", "days_to_charge", "days_to_conviction"]
 
 
 def _unit(division: str | None, csp: str | None) -> tuple[str, str | None]:
@@ -156,8 +157,8 @@ def _case_list_controls() -> list:
     """The case list, its narrowing controls and its download (record-level: ``can_see_case_list``)."""
     # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
     stage_options = [{"label": "Any stage", "value": ANY}] + [
-        {"label": f"Lost before: {label}", "value": stage}
-        for stage, label in attrition.STAGES.items() if stage != "recorded"
+        {"label": f"Lost before: {words}", "value": stage}
+        for stage, words in ((st, label("attrition_stage", st)) for st in attrition.STAGES) if stage != "recorded"
     ]
     outcome_options = [{"label": "Any outcome", "value": ANY}] + [
         {"label": "0 — awaiting outcome" if code == "0" else f"Outcome {code}", "value": code}
@@ -183,6 +184,7 @@ def _case_list_controls() -> list:
 
 
 def _funnel_section(funnel: pd.DataFrame, words: str) -> object:
+    funnel = funnel.assign(label=[label("attrition_stage", s) for s in funnel["stage"]])
     table = funnel.assign(share_of_recorded=(funnel["share_of_recorded"] * 100).round(1))[
         ["label", "crimes", "share_of_recorded"]].rename(
         columns={"label": "Stage", "crimes": "Crimes", "share_of_recorded": "% of recorded"})
@@ -230,6 +232,7 @@ def _outcome_section(outcomes: pd.DataFrame) -> object:
 
 
 def _timings_section(timings: pd.DataFrame) -> object:
+    timings = timings.assign(label=[label("attrition_stage", s) for s in timings["stage"]])
     shown = timings.assign(median_days=timings["median_days"].round(1))
     figure = figures.bar_chart(shown.fillna({"median_days": 0}), category="label", value="median_days",
                                percent=False, title="Median days from report to each stage")
@@ -247,7 +250,8 @@ def _by_unit_table(frame: pd.DataFrame, name: str, caption: str) -> object:
                          conviction_share=(frame["conviction_share"] * 100).round(1))
     shown = shown.rename(columns={"unit_code": "Code", "unit_name": "Name", "recorded": "Recorded",
                                   "suspect_identified": "Suspect identified", "arrest": "Arrest",
-                                  "charge": "Charge or summons", "cps_charge": "CPS charge decision",
+                                  "cps_referral": "File sent to the CPS", "cps_charged": "CPS decided to charge",
+                                  "charge": "Charged or summonsed",
                                   "conviction": "Conviction", "charge_share": "% charged",
                                   "conviction_share": "% convicted"})
     return components.data_table(ids.page_id(PAGE, name), shown, caption, f"attrition-{name}")

@@ -1,5 +1,8 @@
--- The first and last month that hold any incident, to bound the period filters.
-SELECT CAST(date_trunc('month', min(reported_at)) AS DATE) AS first_month,
-       CAST(date_trunc('month', max(reported_at)) AS DATE) AS last_month,
-       CAST(max(reported_at) AS DATE) AS last_day
-FROM incidents
+-- The first and last month that hold any incident, the last day, and when the data were loaded
+-- (mart_build), to bound the period filters and say how fresh the data are.
+SELECT CAST(date_trunc('month', data_first_day) AS DATE) AS first_month,
+       CAST(date_trunc('month', data_last_day) AS DATE) AS last_month,
+       data_last_day AS last_day,
+       data_first_day AS first_day,
+       data_loaded_at AS loaded_at
+FROM mart_build

@@ -9,7 +9,7 @@ SELECT
     c.division_code,
     c.csp_code,
     c.offence_code,
-    o.offence_group,
+    c.offence_group,
     c.reported_at,
     c.crime_recorded_at,
     c.stage_reached,
@@ -17,11 +17,10 @@ SELECT
     coalesce(c.outcome_type, '0')              AS outcome_type,
     c.outcome_at,
     round(c.days_to_arrest, 1)                 AS days_to_arrest,
+    round(c.days_to_cps_referral, 1)           AS days_to_cps_referral,
     round(c.days_to_charge, 1)                 AS days_to_charge,
-    round(c.days_to_cps_charge, 1)             AS days_to_cps_charge,
     round(c.days_to_conviction, 1)             AS days_to_conviction
 FROM cohort AS c
-LEFT JOIN offence_codes AS o USING (offence_code)
 WHERE ($stage_lost IS NULL OR c.stage_lost = $stage_lost)
   AND ($outcome_type IS NULL OR coalesce(c.outcome_type, '0') = $outcome_type)
 ORDER BY c.crime_recorded_at, c.incident_id

@@ -1,21 +1,17 @@
--- DVDS applications still open at the meeting time (no disclosure, no-disclosure or withdrawal by then)
--- that need action: initial checks not done $dvds_initial_checks_hours after receipt, or the decision
--- due ($dvds_decision_days after receipt) within $dvds_decision_warning_days, or already late.
+-- DVDS applications still open at the meeting time (not decided either way or withdrawn by then) that
+-- need action: initial checks not done by their due time (fact_dvds.checks_due_at), or the decision due
+-- (fact_dvds.decision_due_at) within $dvds_decision_warning_days days, or already late.
 WITH open_applications AS (
-    SELECT
-        d.*,
-        d.received_at + to_hours(CAST($dvds_initial_checks_hours AS BIGINT)) AS checks_due_at,
-        d.received_at + to_days(CAST($dvds_decision_days AS INTEGER))        AS decision_due_at
-    FROM dvds AS d
-    WHERE d.received_at <= $window_end
-      AND ($division_code IS NULL OR d.division_code = $division_code)
-      AND NOT coalesce(d.decision IN ('disclosure', 'no_disclosure', 'withdrawn')
-                       AND coalesce(d.decision_at, d.received_at) <= $window_end, FALSE)
+    SELECT *
+    FROM fact_dvds
+    WHERE received_at <= $window_end
+      AND (closed_at IS NULL OR closed_at > $window_end)
+      AND force_code IN (SELECT unnest($forces))
+      AND ($division_code IS NULL OR division_code = $division_code)
 ), flagged AS (
     SELECT
         *,
-        (initial_checks_at IS NULL OR initial_checks_at > $window_end)
-            AND checks_due_at < $window_end AS checks_overdue,
+        (initial_checks_at IS NULL OR initial_checks_at > $window_end) AND checks_due_at < $window_end AS checks_overdue,
         decision_due_at - to_days(CAST($dvds_decision_warning_days AS INTEGER)) <= $window_end AS decision_due_soon
     FROM open_applications
 )

@@ -8,7 +8,8 @@ SELECT
     i.risk_level,
     left(i.victim_id, 12)   AS victim_ref,
     left(i.suspect_id, 12)  AS suspect_ref
-FROM incidents AS i
+FROM fact_incidents AS i
 WHERE i.reported_at >= $window_start AND i.reported_at < $window_end
+  AND i.force_code IN (SELECT unnest($forces))
   AND ($division_code IS NULL OR i.division_code = $division_code)
 ORDER BY i.division_code, i.reported_at, i.incident_id

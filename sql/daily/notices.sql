@@ -1,36 +1,32 @@
 -- Notices (DVPN / DAPN) whose order hearing is due, and those whose deadline passed since the last
--- meeting without a hearing in time.
--- The deadline is order_deadline in sql/marts/order_deadline.sql ($order_hearing_hours counting hours
--- after service, Sundays and bank holidays not counted; $non_counting_days from metrics/calendar.py), the
--- same rule as order_heard_within_48h_rate: a hearing is in time when hearing_at <= deadline_at.
--- Notices with no order applied for or the application withdrawn need no hearing.
+-- meeting without a hearing in time. The deadline is fact_notices.hearing_deadline_at, the same rule as
+-- order_heard_within_48h_rate: a hearing is in time when hearing_at <= the deadline. Notices with no
+-- order applied for, or the application withdrawn, need no hearing.
 WITH candidates AS (
     SELECT *
-    FROM protective_orders
+    FROM fact_notices
     WHERE served_at >= $horizon_start AND served_at <= $window_end
-      AND coalesce(order_outcome, '') NOT IN ('not_applied', 'withdrawn')
+      AND needs_hearing
+      AND force_code IN (SELECT unnest($forces))
       AND ($division_code IS NULL OR division_code = $division_code)
-), deadlines AS (
-    SELECT c.*, order_deadline(c.served_at, $order_hearing_hours, $non_counting_days) AS deadline_at
-    FROM candidates AS c
 ), placed AS (
     SELECT
-        d.*,
+        c.*,
         CASE
-            WHEN d.deadline_at > $window_end
-             AND (d.hearing_at IS NULL OR d.hearing_at > $window_end) THEN 'due'
-            WHEN d.deadline_at >= $window_start AND d.deadline_at <= $window_end
-             AND (d.hearing_at IS NULL OR d.hearing_at > d.deadline_at) THEN 'missed'
+            WHEN c.hearing_deadline_at > $window_end
+             AND (c.hearing_at IS NULL OR c.hearing_at > $window_end) THEN 'due'
+            WHEN c.hearing_deadline_at >= $window_start AND c.hearing_deadline_at <= $window_end
+             AND (c.hearing_at IS NULL OR c.hearing_at > c.hearing_deadline_at) THEN 'missed'
         END AS status
-    FROM deadlines AS d
+    FROM candidates AS c
 )
 SELECT
     notice_id,
     scheme,
     status,
     served_at,
-    deadline_at,
-    round(date_diff('second', $window_end, deadline_at) / 3600.0, 1) AS hours_left,
+    hearing_deadline_at AS deadline_at,
+    round(date_diff('second', $window_end, hearing_deadline_at) / 3600.0, 1) AS hours_left,
     order_applied_at,
     hearing_at,
     order_outcome,

@@ -41,9 +41,10 @@ FROM (
         count(children_present)    AS children_present,
         count(power_of_arrest)     AS power_of_arrest,
         count(crime_ref)           AS crime_ref
-    FROM incidents
+    FROM fact_incidents
     WHERE ($period_from IS NULL OR CAST(reported_at AS DATE) >= CAST($period_from AS DATE))
       AND ($period_to IS NULL OR CAST(reported_at AS DATE) <= CAST($period_to AS DATE))
+      AND force_code IN (SELECT unnest($forces))
     GROUP BY division_code
 ) AS c
 CROSS JOIN (
@@ -53,5 +54,6 @@ CROSS JOIN (
         ('risk_tool', 10), ('risk_level', 11), ('children_present', 12), ('power_of_arrest', 13),
         ('crime_ref', 14)
 ) AS f(field, position)
-LEFT JOIN divisions AS d USING (division_code)
+LEFT JOIN (SELECT unit_code AS division_code, unit_name AS division_name FROM dim_units WHERE level = 'division')
+    AS d USING (division_code)
 ORDER BY c.division_code, f.position

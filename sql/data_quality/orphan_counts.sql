@@ -1,14 +1,12 @@
 -- How many arrests and notices name an incident that is not loaded, of how many that name one at all.
 SELECT 'arrests' AS table_name,
-       count(*) FILTER (WHERE i.incident_id IS NULL) AS orphans,
-       count(*)                                       AS with_incident_id
-FROM arrests AS a
-LEFT JOIN incidents AS i ON i.incident_id = a.incident_id
-WHERE a.incident_id IS NOT NULL
+       count(*) FILTER (WHERE NOT incident_found) AS orphans,
+       count(*)                                   AS with_incident_id
+FROM fact_arrests
+WHERE incident_id IS NOT NULL AND force_code IN (SELECT unnest($forces))
 UNION ALL
 SELECT 'protective_orders',
-       count(*) FILTER (WHERE i.incident_id IS NULL),
+       count(*) FILTER (WHERE NOT incident_found),
        count(*)
-FROM protective_orders AS n
-LEFT JOIN incidents AS i ON i.incident_id = n.incident_id
-WHERE n.incident_id IS NOT NULL
+FROM fact_notices
+WHERE incident_id IS NOT NULL AND force_code IN (SELECT unnest($forces))

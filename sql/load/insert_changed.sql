@@ -3,5 +3,5 @@
 INSERT INTO {table} BY NAME
 SELECT s.* EXCLUDE (_row_number), $batch_id AS _batch_id, $loaded_at AS _loaded_at
 FROM stage AS s
-SEMI JOIN changes AS c ON s.{key} = c.record_id
-ORDER BY s.{key};
+SEMI JOIN changes AS c ON {join_stage_changes}
+ORDER BY {stage_keys};

@@ -1,5 +1,5 @@
--- A record id given more than once in one file: the last row wins (a later line is the newer edit);
--- the earlier rows are quarantined.
+-- A record given more than once in one file (the same {keys}): the last row wins (a later line is the
+-- newer edit); the earlier rows are quarantined.
 INSERT INTO quarantine BY NAME
 SELECT
     $batch_id AS batch_id,
@@ -14,6 +14,6 @@ SELECT
     to_json(s) AS row_json,
     $quarantined_at AS quarantined_at
 FROM stage AS s
-JOIN (SELECT {key}, max(_row_number) AS last_row FROM stage GROUP BY {key} HAVING count(*) > 1) AS last_rows
-    ON s.{key} = last_rows.{key}
+JOIN (SELECT {keys}, max(_row_number) AS last_row FROM stage GROUP BY {keys} HAVING count(*) > 1) AS last_rows
+    ON {join_stage_last}
 WHERE s._row_number < last_rows.last_row;

@@ -1,2 +1,6 @@
--- The units of a level, with names and populations (see level_units in facts.sql).
-SELECT * FROM level_units($level) ORDER BY unit_code
+-- The units of a level ($level: force, division or csp), with names, the force and division they belong
+-- to, and populations (dim_units).
+SELECT unit_code, unit_name, force_code, division_code, population, population_16plus, population_female_16plus
+FROM dim_units
+WHERE level = $level
+ORDER BY unit_code

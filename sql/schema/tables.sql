@@ -1,13 +1,17 @@
 -- The database's tables. Every column of the extract contract (../shared/spec/extracts.md), with person
 -- ids already pseudonymised (64-hex keyed hashes), datetimes as naive Europe/London local time.
 -- _batch_id / _loaded_at say which load last wrote the row (upserts by record id replace the row).
+-- Record ids and person ids are unique only within a force (the contract): every extract's key is
+-- (force_code, its id), and every reader partitions people by force as well (the same nominal number
+-- in two forces is two people).
 
 CREATE TABLE IF NOT EXISTS divisions (
     force_code     VARCHAR NOT NULL,
-    division_code  VARCHAR PRIMARY KEY,
+    division_code  VARCHAR NOT NULL,
     division_name  VARCHAR NOT NULL,
     _batch_id      VARCHAR,
-    _loaded_at     TIMESTAMP
+    _loaded_at     TIMESTAMP,
+    PRIMARY KEY (force_code, division_code)
 );
 
 CREATE TABLE IF NOT EXISTS csps (
@@ -32,7 +36,7 @@ CREATE TABLE IF NOT EXISTS offence_codes (
 );
 
 CREATE TABLE IF NOT EXISTS incidents (
-    incident_id        VARCHAR PRIMARY KEY,
+    incident_id        VARCHAR NOT NULL,
     force_code         VARCHAR NOT NULL,
     reported_at        TIMESTAMP NOT NULL,
     division_code      VARCHAR NOT NULL,
@@ -63,11 +67,12 @@ CREATE TABLE IF NOT EXISTS incidents (
     court_result       VARCHAR,
     court_result_at    TIMESTAMP,
     _batch_id          VARCHAR,
-    _loaded_at         TIMESTAMP
+    _loaded_at         TIMESTAMP,
+    PRIMARY KEY (force_code, incident_id)
 );
 
 CREATE TABLE IF NOT EXISTS arrests (
-    arrest_id         VARCHAR PRIMARY KEY,
+    arrest_id         VARCHAR NOT NULL,
     force_code        VARCHAR NOT NULL,
     incident_id       VARCHAR,          -- may name an incident not (yet) loaded: kept, reported as orphan
     suspect_id        VARCHAR NOT NULL,
@@ -76,11 +81,12 @@ CREATE TABLE IF NOT EXISTS arrests (
     custody_disposal  VARCHAR,
     disposal_at       TIMESTAMP,
     _batch_id         VARCHAR,
-    _loaded_at        TIMESTAMP
+    _loaded_at        TIMESTAMP,
+    PRIMARY KEY (force_code, arrest_id)
 );
 
 CREATE TABLE IF NOT EXISTS protective_orders (
-    notice_id         VARCHAR PRIMARY KEY,
+    notice_id         VARCHAR NOT NULL,
     force_code        VARCHAR NOT NULL,
     scheme            VARCHAR NOT NULL,
     incident_id       VARCHAR,
@@ -96,11 +102,12 @@ CREATE TABLE IF NOT EXISTS protective_orders (
     order_expires_at  DATE,
     breaches          INTEGER,
     _batch_id         VARCHAR,
-    _loaded_at        TIMESTAMP
+    _loaded_at        TIMESTAMP,
+    PRIMARY KEY (force_code, notice_id)
 );
 
 CREATE TABLE IF NOT EXISTS dvds (
-    application_id       VARCHAR PRIMARY KEY,
+    application_id       VARCHAR NOT NULL,
     force_code           VARCHAR NOT NULL,
     route                VARCHAR NOT NULL,
     received_at          TIMESTAMP NOT NULL,
@@ -115,11 +122,12 @@ CREATE TABLE IF NOT EXISTS dvds (
     decision_at          TIMESTAMP,
     disclosed_at         TIMESTAMP,
     _batch_id            VARCHAR,
-    _loaded_at           TIMESTAMP
+    _loaded_at           TIMESTAMP,
+    PRIMARY KEY (force_code, application_id)
 );
 
 CREATE TABLE IF NOT EXISTS marac (
-    case_id                VARCHAR PRIMARY KEY,
+    case_id                VARCHAR NOT NULL,
     force_code             VARCHAR NOT NULL,
     csp_code               VARCHAR NOT NULL,
     victim_id              VARCHAR NOT NULL,
@@ -138,7 +146,8 @@ CREATE TABLE IF NOT EXISTS marac (
     actions_agreed         INTEGER,
     actions_completed      INTEGER,
     _batch_id              VARCHAR,
-    _loaded_at             TIMESTAMP
+    _loaded_at             TIMESTAMP,
+    PRIMARY KEY (force_code, case_id)
 );
 
 -- Rows that broke a rule, kept with the rule (person ids in row_json are pseudonymised like the rest).

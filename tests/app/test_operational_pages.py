@@ -66,9 +66,9 @@ def test_attrition_aggregates_match_the_metrics_layer(client, con):
 
 
 def test_attrition_case_list_for_a_coordinator(client, con):
-    response = call(client, "coordinator", [CASE_LIST], case_list_inputs(division="NORTH", stage_lost="charge"))
+    response = call(client, "coordinator", [CASE_LIST], case_list_inputs(division="NORTH", stage_lost="cps_referral"))
     assert response.status_code == 200
-    expected = attrition.case_list(con, "division", "NORTH", *PERIOD, stage_lost="charge")
+    expected = attrition.case_list(con, "division", "NORTH", *PERIOD, stage_lost="cps_referral")
     payload = response.get_json()["response"][CASE_LIST[0]]["children"]
     text = json.dumps(payload)
     assert f"{len(expected):,} crimes" in text

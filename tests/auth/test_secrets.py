@@ -68,7 +68,7 @@ def test_person_ids_from_the_extracts_are_not_in_the_audit_log(key_file, tmp_pat
 def test_no_key_in_the_repository(key_file, tmp_path):
     """Neither this test's key, nor the deployment's (the demo's, once `make run` has made one), nor the
     session-signing key is in any file of the repository — a demo database under data/ included."""
-    from app.auth.config import auth_config
+    from daperf.config import auth_config
 
     run_load(GOOD_BATCH, tmp_path / "db" / "daperf.duckdb", progress=False)
     keys = [load_key()]

@@ -163,7 +163,7 @@ def test_proxy_role_comes_from_the_users_file_not_the_proxy(proxy_server):
 
 
 def test_proxy_mode_needs_trusted_addresses(monkeypatch):
-    from app.auth.config import auth_config
+    from daperf.config import auth_config
 
     monkeypatch.setenv("DAPERF_AUTH_MODE", "proxy")
     monkeypatch.delenv("DAPERF_TRUSTED_PROXIES", raising=False)
@@ -173,7 +173,7 @@ def test_proxy_mode_needs_trusted_addresses(monkeypatch):
 
 
 def test_config_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
-    from app.auth.config import auth_config
+    from daperf.config import auth_config
 
     config_file = tmp_path / "auth.toml"
     config_file.write_text('auth_mode = "proxy"\ntrusted_proxies = ["10.0.0.1", "10.1.0.0/24"]\n'
@@ -215,7 +215,7 @@ def test_secure_cookie_when_configured(synthetic_force_db, users_file, tmp_path,
 def test_add_user_cli_writes_an_argon2_hash(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from daperf.cli import app as cli
+    from cli.main import app as cli
 
     users = tmp_path / "users.toml"
     monkeypatch.setenv("DAPERF_NEW_PASSWORD", "a long enough passphrase")
@@ -233,7 +233,7 @@ def test_add_user_cli_writes_an_argon2_hash(tmp_path, monkeypatch):
 def test_add_user_cli_refuses_a_scoped_role_without_units(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from daperf.cli import app as cli
+    from cli.main import app as cli
 
     monkeypatch.setenv("DAPERF_NEW_PASSWORD", "a long enough passphrase")
     result = CliRunner().invoke(cli, ["add-user", "p", "--role", "partnership", "--users-file", str(tmp_path / "u.toml")])
@@ -248,7 +248,8 @@ def test_users_file_fixture_has_every_role():
 
 
 def test_session_key_file_is_generated_once_outside_the_repository(tmp_path, monkeypatch):
-    from app.auth.config import auth_config, session_secret
+    from app.auth.session_key import session_secret
+    from daperf.config import auth_config
     from daperf.config import REPO_ROOT
 
     key_file = tmp_path / "keys" / "session.key"

@@ -158,7 +158,7 @@ def test_a_second_load_is_refused_while_one_runs(environment):
         with pytest.raises(LoadInProgress):
             run_load(batch_b, db, progress=False)
         # Another process (the CLI, as an operator would start it) is refused the same way.
-        cli = subprocess.run([sys.executable, "-m", "daperf.cli", "load", str(batch_b), "--db", str(db)],
+        cli = subprocess.run([sys.executable, "-m", "cli.main", "load", str(batch_b), "--db", str(db)],
                              capture_output=True, text=True, timeout=120)
         assert cli.returncode == 1
         assert "Another load" in cli.stdout + cli.stderr

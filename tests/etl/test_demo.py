@@ -12,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import demo, geography
+from etl import demo
 from etl.schemas import TABLES, columns
+from reference import geography
 
 END = date(2026, 11, 23)
 EXTRACTS = ("incidents", "arrests", "protective_orders", "dvds", "marac")
@@ -75,7 +76,7 @@ def test_same_seed_and_end_give_identical_files(one_year, tmp_path):
 def test_command_line_writes_the_same_files(one_year, tmp_path):
     from typer.testing import CliRunner
 
-    from daperf.cli import app
+    from cli.main import app
 
     result = CliRunner().invoke(app, ["demo-data", str(tmp_path / "cli"), "--seed", "7", "--years", "1",
                                       "--end", END.isoformat()])

@@ -225,11 +225,11 @@ def test_cli_prints_the_summary(batch, db_path, set_cell, capsys):
 
 def test_daperf_load_command(batch, db_path, key_file):
     env = os.environ | {"DAPERF_KEY_FILE": str(key_file)}
-    done = subprocess.run([sys.executable, "-m", "daperf.cli", "load", str(batch), "--db", str(db_path)],
+    done = subprocess.run([sys.executable, "-m", "cli.main", "load", str(batch), "--db", str(db_path)],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     (batch / "dvds.csv").write_bytes(b"")
-    refused = subprocess.run([sys.executable, "-m", "daperf.cli", "load", str(batch), "--db", str(db_path)],
+    refused = subprocess.run([sys.executable, "-m", "cli.main", "load", str(batch), "--db", str(db_path)],
                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "dvds.csv: is empty" in refused.stdout
 

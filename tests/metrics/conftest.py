@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 
 FORCE = "F1"
 CSP_DIVISION = {"C1": "D1", "C2": "D1", "C3": "D2"}
@@ -36,7 +37,8 @@ class ForceBuilder:
     """Inserts rows with the required columns filled in; each method returns the row's id."""
 
     def __init__(self, con):
-        self.con = con
+        self._con = con
+        self._stale = True
         self._ids = count(1)
         self._insert("divisions", [{"force_code": FORCE, "division_code": "D1", "division_name": "North"},
                                    {"force_code": FORCE, "division_code": "D2", "division_name": "South"}])
@@ -53,11 +55,20 @@ class ForceBuilder:
             {"offence_code": "1", "offence_description": "Murder", "offence_group": "homicide",
              "is_homicide": True}])
 
+    @property
+    def con(self):
+        """The connection, its marts built from every row inserted so far (as a load builds them)."""
+        if self._stale:
+            build_marts(self._con)
+            self._stale = False
+        return self._con
+
     def _insert(self, table: str, rows: list[dict]) -> None:
         frame = pd.DataFrame([{column: _cell(column, value) for column, value in row.items()} for row in rows])
-        self.con.register("new_rows", frame)
-        self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")  # table names are ours
-        self.con.unregister("new_rows")
+        self._con.register("new_rows", frame)
+        self._con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")  # table names are ours
+        self._con.unregister("new_rows")
+        self._stale = True
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):04d}"

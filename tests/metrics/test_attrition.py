@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 from metrics.attrition import (
     attrition_by_unit,
     attrition_funnel,
@@ -31,6 +32,7 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     con.register("new_rows", pd.DataFrame(rows))
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def day(n: float) -> datetime:
@@ -109,27 +111,34 @@ def funnel_counts(df: pd.DataFrame) -> dict[str, int]:
 def test_force_funnel_counts_each_stage(con):
     # In the cohort: I01–I12 (I13 before, I15 after the period, I14 no crime) = 12.
     # suspect: all but I06, I09 = 10; arrest: I01 I02 I03 I05 I08 I10 I11 = 7;
-    # charge (1/1A): I01 I02 I07 I11 = 4; CPS charge: I01 I07 I11 = 3; conviction: I01 I07 = 2.
+    # file sent to the CPS (any CPS decision): I01 I07 I08 I11 = 4, of which charged by the CPS I01 I07 I11 = 3;
+    # charged or summonsed (1/1A, by the police or the CPS): I01 I02 I07 I11 = 4; conviction: I01 I07 = 2.
     df = attrition_funnel(con, "force", None, *PERIOD)
-    assert funnel_counts(df) == {"recorded": 12, "suspect_identified": 10, "arrest": 7, "charge": 4,
-                                 "cps_charge": 3, "conviction": 2}
+    assert funnel_counts(df) == {"recorded": 12, "suspect_identified": 10, "arrest": 7, "cps_referral": 4,
+                                 "charge": 4, "conviction": 2}
+    assert df["cps_charged"].iloc[0] == 3
     assert df.loc[df["stage"] == "charge", "share_of_recorded"].item() == pytest.approx(4 / 12)
+    # Each stage as a share of the one before: 10/12, 7/10, 4/7, 4/4, 2/4.
+    shares = dict(zip(df["stage"], df["share_of_previous"]))
+    assert math.isnan(shares["recorded"])
+    assert [shares[s] for s in ("suspect_identified", "arrest", "cps_referral", "charge", "conviction")] == [
+        pytest.approx(10 / 12), pytest.approx(7 / 10), pytest.approx(4 / 7), 1.0, 0.5]
 
 
 def test_division_and_csp_funnels(con):
     # D1 = I01 I02 I03 I04 I08 I09 I11: suspect 6 (not I09), arrest I01 I02 I03 I08 I11 = 5,
-    # charge I01 I02 I11 = 3, CPS I01 I11 = 2, conviction I01 = 1.
+    # CPS I01 I08 I11 = 3, charge I01 I02 I11 = 3, conviction I01 = 1.
     assert funnel_counts(attrition_funnel(con, "division", "D1", *PERIOD)) == {
-        "recorded": 7, "suspect_identified": 6, "arrest": 5, "charge": 3, "cps_charge": 2, "conviction": 1}
-    # C3 = I05 I06 I07 I10 I12: suspect 4 (not I06), arrest I05 I10 = 2, charge/CPS/conviction I07 = 1.
+        "recorded": 7, "suspect_identified": 6, "arrest": 5, "cps_referral": 3, "charge": 3, "conviction": 1}
+    # C3 = I05 I06 I07 I10 I12: suspect 4 (not I06), arrest I05 I10 = 2, CPS/charge/conviction I07 = 1.
     assert funnel_counts(attrition_funnel(con, "csp", "C3", *PERIOD)) == {
-        "recorded": 5, "suspect_identified": 4, "arrest": 2, "charge": 1, "cps_charge": 1, "conviction": 1}
+        "recorded": 5, "suspect_identified": 4, "arrest": 2, "cps_referral": 1, "charge": 1, "conviction": 1}
 
 
 def test_by_unit_lists_every_unit_and_sums_to_force(con):
     by_division = attrition_by_unit(con, "division", *PERIOD).set_index("unit_code")
-    # D2 = I05 I06 I07 I10 I12: 5 recorded, 4 suspects, 2 arrests, 1 charge, 1 CPS, 1 conviction.
-    assert by_division.loc["D2", ["recorded", "suspect_identified", "arrest", "charge", "cps_charge",
+    # D2 = I05 I06 I07 I10 I12: 5 recorded, 4 suspects, 2 arrests, 1 to the CPS, 1 charge, 1 conviction.
+    assert by_division.loc["D2", ["recorded", "suspect_identified", "arrest", "cps_referral", "charge",
                                   "conviction"]].tolist() == [5, 4, 2, 1, 1, 1]
     assert by_division.loc["D2", "conviction_share"] == pytest.approx(1 / 5)
     assert by_division[["recorded", "arrest", "conviction"]].sum().tolist() == [12, 7, 2]
@@ -138,6 +147,8 @@ def test_by_unit_lists_every_unit_and_sums_to_force(con):
     assert by_csp["recorded"].to_dict() == {"C1": 4, "C2": 3, "C3": 5, "C4": 0}
     assert by_csp.loc["C1", "unit_name"] == "Alpha"
     assert math.isnan(by_csp.loc["C4", "charge_share"])
+    # A division's partnerships only, when a division is chosen.
+    assert sorted(attrition_by_unit(con, "csp", *PERIOD, division_code="D2")["unit_code"]) == ["C3", "C4"]
 
 
 def test_outcome_mix_awaiting_and_15_16_called_out(con):
@@ -145,18 +156,22 @@ def test_outcome_mix_awaiting_and_15_16_called_out(con):
     # 0: I05 I09 I12 = 3; 1: I01 I07 I11 = 3; 1A: I02; 15: I04; 16: I03 I08 I10 = 3; 18: I06.
     assert list(zip(df["outcome_type"], df["crimes"])) == [
         ("0", 3), ("1", 3), ("1A", 1), ("15", 1), ("16", 3), ("18", 1)]
-    assert df.loc[df["outcome_type"] == "0", "label"].item().startswith("Awaiting outcome")
+    assert df.loc[df["outcome_type"] == "0", "label"].item() == "Awaiting an outcome"
     assert df.loc[df["called_out"], "outcome_type"].tolist() == ["15", "16"]
     assert df.loc[df["outcome_type"] == "16", "share"].item() == pytest.approx(3 / 12)
 
 
-def test_stage_timings_medians(con):
+def test_stage_timings_medians_and_90th_percentiles(con):
     df = stage_timings(con, "force", None, *PERIOD).set_index("stage")
-    # arrest (first arrest; I03's first is day 3 not 5): 1,1,2,2,3,4,6 -> median 2 (n=7)
-    # charge: I01 10, I02 20, I07 12, I11 14 -> 10,12,14,20 -> (12+14)/2 = 13
-    # CPS charge: I01 8, I07 11, I11 13 -> 11; conviction: I01 60, I07 90 -> 75
-    assert df["crimes"].to_dict() == {"arrest": 7, "charge": 4, "cps_charge": 3, "conviction": 2}
-    assert df["median_days"].to_dict() == {"arrest": 2.0, "charge": 13.0, "cps_charge": 11.0, "conviction": 75.0}
+    # arrest (first arrest; I03's first is day 3 not 5): 1,1,2,2,3,4,6 -> median 2 (n=7);
+    #   90th percentile at position 0.9 x 6 = 5.4: 4 + 0.4 x (6 - 4) = 4.8
+    # to the CPS: I01 8, I07 11, I08 20, I11 13 -> 8,11,13,20: median 12; position 2.7: 13 + 0.7 x 7 = 17.9
+    # charge: I01 10, I02 20, I07 12, I11 14 -> 10,12,14,20: median 13; position 2.7: 14 + 0.7 x 6 = 18.2
+    # conviction: I01 60, I07 90 -> median 75; position 0.9: 60 + 0.9 x 30 = 87
+    assert df["crimes"].to_dict() == {"arrest": 7, "cps_referral": 4, "charge": 4, "conviction": 2}
+    assert df["median_days"].to_dict() == {"arrest": 2.0, "cps_referral": 12.0, "charge": 13.0, "conviction": 75.0}
+    assert df["p90_days"].to_dict() == pytest.approx({"arrest": 4.8, "cps_referral": 17.9, "charge": 18.2,
+                                                      "conviction": 87.0})
 
 
 def test_case_list_stage_lost_and_outcome_filters(con):
@@ -164,14 +179,17 @@ def test_case_list_stage_lost_and_outcome_filters(con):
     assert len(everything) == 12
     stage = dict(zip(everything["incident_id"], zip(everything["stage_reached"], everything["stage_lost"])))
     assert stage["I01"][0] == "conviction" and pd.isna(stage["I01"][1])
-    assert stage["I02"] == ("charge", "cps_charge")
-    assert stage["I11"] == ("cps_charge", "conviction")
+    assert stage["I02"] == ("charge", "conviction")        # charged by the police, court result pending
+    assert stage["I08"] == ("cps_referral", "charge")      # the CPS decided no further action
+    assert stage["I11"] == ("charge", "conviction")        # acquitted
     assert stage["I06"] == ("recorded", "suspect_identified")
-    # lost before a charge (arrested, never charged): I03 I05 I08 I10; of those outcome 16: I03 I08 I10
-    lost_at_charge = case_list(con, "force", None, *PERIOD, stage_lost="charge")
-    assert lost_at_charge["incident_id"].tolist() == ["I03", "I05", "I08", "I10"]
-    assert case_list(con, "force", None, *PERIOD, stage_lost="charge", outcome_type="16")[
-        "incident_id"].tolist() == ["I03", "I08", "I10"]
+    # lost before a file went to the CPS (arrested, no CPS decision, never charged): I03 I05 I10;
+    # of those outcome 16: I03 I10
+    lost_before_cps = case_list(con, "force", None, *PERIOD, stage_lost="cps_referral")
+    assert lost_before_cps["incident_id"].tolist() == ["I03", "I05", "I10"]
+    assert case_list(con, "force", None, *PERIOD, stage_lost="cps_referral", outcome_type="16")[
+        "incident_id"].tolist() == ["I03", "I10"]
+    assert case_list(con, "force", None, *PERIOD, stage_lost="charge")["incident_id"].tolist() == ["I08"]
     assert case_list(con, "division", "D2", *PERIOD, outcome_type="0")["incident_id"].tolist() == ["I05", "I12"]
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from metrics.calendar import bank_holidays, non_counting_days
+from reference.calendar import bank_holidays, non_counting_days
 from metrics.periods import (add_months, days_in_period, default_period, months_in_period, parse_day,
                              previous_period)
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 from metrics.daily import (
     ACTION_LISTS,
     action_lists,
@@ -37,6 +38,7 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     con.register("new_rows", pd.DataFrame(rows))
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def incident(incident_id, division, reported, risk, victim, power=None):
@@ -253,6 +255,7 @@ def test_notice_deadline_agrees_with_the_hearing_within_48h_metric():
         hearing = deadlines[notice_id].to_pydatetime() + (timedelta(minutes=1) if notice_id in late else timedelta(0))
         con.execute("UPDATE protective_orders SET hearing_at = $h, order_applied_at = $a, order_outcome = 'granted' "
                     "WHERE notice_id = $n", {"h": hearing, "a": served[notice_id], "n": notice_id})
+    build_marts(con)
     row = compute(con, "force", datetime(2025, 5, 1).date(), datetime(2025, 5, 31).date(),
                   metric_ids=["order_heard_within_48h_rate"], breakdowns=False).iloc[0]
     # heard at the deadline: X1, X3 (2) of 4 heard

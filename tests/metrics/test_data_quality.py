@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 from metrics.data_quality import (
     COMPLETENESS_FIELDS,
     completeness_matrix,
@@ -31,6 +32,7 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     con.register("new_rows", pd.DataFrame(rows))
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def minimal(incident_id: str, division: str, risk: str, reported=datetime(2025, 3, 1, 12, 0), **known) -> dict:

@@ -5,11 +5,13 @@ otherwise; F1 has 60,000 people aged 16+ and 31,000 women aged 16+ (see conftest
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
 import pytest
 
+from etl.marts import build_marts
 from metrics.compute import compute, monthly
 from tests.metrics.conftest import FORCE, PERIOD
 
@@ -60,13 +62,24 @@ def test_incidents_count_the_period_inclusively(demand):
     assert units(demand, "incidents", "division") == {"D1": 3, "D2": 1}
 
 
-def test_incidents_per_1000_are_annualised_on_the_16plus_population(demand):
-    # 4 incidents x 365.25 / 365 days / (60,000 / 1,000) = 0.066712...
+def test_incidents_per_1000_over_twelve_whole_months_are_not_annualised(demand):
+    # A period of exactly 12 whole calendar months is a year as published (the catalogue's convention):
+    # 4 incidents / (60,000 / 1,000) = 0.0666...
     numerator, denominator, value = row(demand, "incidents_per_1000")
     assert (numerator, denominator) == (4, 60_000)
-    assert value == pytest.approx(4 * 365.25 / 365 / 60)
-    # D1: 3 incidents over 30,000 people: 3 x 365.25 / 365 / 30.
-    assert row(demand, "incidents_per_1000", level="division", unit="D1")[2] == pytest.approx(3 * 365.25 / 365 / 30)
+    assert value == pytest.approx(4 / 60)
+    # D1: 3 incidents over 30,000 people: 3 / 30.
+    assert row(demand, "incidents_per_1000", level="division", unit="D1")[2] == pytest.approx(3 / 30)
+
+
+def test_a_rolling_year_and_a_financial_year_are_not_annualised(demand):
+    # April 2025 to March 2026: 2025-06-01 (C3), 12-30 (C2), 12-31 (C1) and 2026-01-01 (C1) = 4 -> 4 / 60.
+    assert row(demand, "incidents_per_1000", period=(date(2025, 4, 1), date(2026, 3, 31)))[2] == pytest.approx(4 / 60)
+    # A leap-year span of 12 whole months (March 2023 to February 2024, 366 days) is still a year: 0 / 60.
+    assert row(demand, "incidents_per_1000", period=(date(2023, 3, 1), date(2024, 2, 29)))[:2] == (0, 60_000)
+    # 12 months less a day is not whole months: 01-01, 06-01 and 12-30 = 3 over 364 days, annualised.
+    assert row(demand, "incidents_per_1000", period=(date(2025, 1, 1), date(2025, 12, 30)))[2] == pytest.approx(
+        3 * 365.25 / 364 / 60)
 
 
 def test_a_six_month_rate_is_annualised(demand):
@@ -80,8 +93,8 @@ def test_crimes_are_dated_by_crime_recorded_at(demand):
     # CR1 recorded 2025-06-02 and CR2 recorded 2025-01-03 (incident 2024) count; CR3 (2026) does not.
     assert row(demand, "crimes") == (2, None, 2)
     assert units(demand, "crimes", "csp") == {"C1": 0, "C2": 1, "C3": 1}
-    # 2 x 365.25 / 365 / 60.
-    assert row(demand, "crimes_per_1000")[2] == pytest.approx(2 * 365.25 / 365 / 60)
+    # 12 whole months: 2 / 60.
+    assert row(demand, "crimes_per_1000")[2] == pytest.approx(2 / 60)
 
 
 def test_crime_conversion_rate(demand):
@@ -424,10 +437,10 @@ def test_marac_cases_placed_by_their_csp_division(marac):
 
 
 def test_marac_cases_per_10k_women(marac):
-    # 5 cases x 365.25 / 365 / (31,000 / 10,000).
+    # 12 whole months, not annualised: 5 cases / (31,000 / 10,000).
     numerator, denominator, value = row(marac, "marac_cases_per_10k_women")
     assert (numerator, denominator) == (5, 31_000)
-    assert value == pytest.approx(5 * 365.25 / 365 / 3.1)
+    assert value == pytest.approx(5 / 3.1)
     # Jan-Jun (181 days): v1, v2, v3, v5 = 4 -> 4 x 365.25 / 181 / 3.1.
     assert row(marac, "marac_cases_per_10k_women", period=HALF_YEAR)[2] == pytest.approx(4 * 365.25 / 181 / 3.1)
 
@@ -537,8 +550,11 @@ def test_a_threshold_override_changes_the_rule(repeats, tmp_path, monkeypatch):
     override = tmp_path / "thresholds.toml"
     override.write_text('[lookback_days]\nvalue = 60\nsource = "test force policy"\n', encoding="utf-8")
     monkeypatch.setenv("DAPERF_THRESHOLDS", str(override))
+    build_marts(repeats)  # what `daperf rebuild-marts` does after a threshold changes
     # With a 60-day look-back only cross (02-01 -> 04-01, 59 days) is a repeat: 1 of 8.
     assert row(repeats, "repeat_incident_rate")[:2] == (1, 8)
+    assert json.loads(repeats.execute("SELECT settings FROM mart_build").fetchall()[0][0])["lookback_days"] == {
+        "value": 60, "unit": "days", "source": "test force policy"}
 
 
 # ----------------------------------------------------------------------------------------------- levels
@@ -549,6 +565,7 @@ def test_divisions_and_csps_sum_to_the_force(demand, repeats, arrests, justice, 
     # distinct-person metrics included (each record or person counts in exactly one unit).
     demand.execute("DELETE FROM arrests WHERE incident_id IS NULL")
     demand.execute("DELETE FROM marac WHERE csp_code = 'C9'")
+    build_marts(demand)
     force = compute(demand, "force", *PERIOD, breakdowns=False).set_index("metric_id")
     for level in ("division", "csp"):
         frame = compute(demand, level, *PERIOD, breakdowns=False)
@@ -610,14 +627,16 @@ def test_bad_arguments_are_refused(force_builder):
     assert compute(con, "force", *PERIOD, metric_ids=[]).empty
 
 
-def test_results_follow_the_data_on_the_same_connection(force_builder):
-    # Counts and look-back flags are cached per data fingerprint: an insert or an update is seen at once.
-    con = force_builder.con
-    assert row(con, "repeat_incident_rate")[:2] == (0, 0)
+def test_results_follow_the_data_once_the_marts_are_rebuilt(force_builder):
+    # The marts are built by the load that changes the data (force_builder.con rebuilds them as a load
+    # would): an insert or an update is seen by the next question.
+    assert row(force_builder.con, "repeat_incident_rate")[:2] == (0, 0)
     first = force_builder.incident("2025-03-01 10:00", victim="a")
     force_builder.incident("2025-03-02 10:00", victim="a")
-    assert row(con, "repeat_incident_rate")[:2] == (1, 2)
+    assert row(force_builder.con, "repeat_incident_rate")[:2] == (1, 2)
+    con = force_builder.con
     con.execute("UPDATE incidents SET reported_at = TIMESTAMP '2023-03-01 10:00' WHERE incident_id = $id",
                 {"id": first})
+    build_marts(con)
     # The earlier incident now falls outside 2025 and more than 365 days before the second.
     assert row(con, "repeat_incident_rate")[:2] == (0, 1)

@@ -1,7 +1,7 @@
-"""The fast path of ``metrics.compute`` gives exactly the numbers of the direct one.
+"""The monthly mart gives exactly the numbers of the facts.
 
-Headline counts of whole months are cut from each family's month-by-month counts, taken once over every
-month (``from_months=True``, the default); ``from_months=False`` asks every family for the period itself.
+Headline counts of whole months are sums of ``mart_monthly`` (the compiled counts, month by month, built
+at load; ``source="auto"``, the default); ``source="facts"`` asks the fact tables for the period itself.
 On the synthetic test force (every table filled, 42 months) the two must agree to the last digit for
 every metric at every level: periods of 12 and 6 whole months, their previous periods, the monthly
 series behind the dashboard's SPC charts (one metric at a time and all together), and a period that is
@@ -39,7 +39,7 @@ def _periods() -> list[tuple[date, date]]:
 def test_headlines_from_months_equal_the_direct_computation(force, level):
     for period_from, period_to in _periods():
         fast = compute(force, level, period_from, period_to, breakdowns=False)
-        direct = compute(force, level, period_from, period_to, breakdowns=False, from_months=False)
+        direct = compute(force, level, period_from, period_to, breakdowns=False, source="facts")
         assert set(fast["metric_id"]) == set(METRICS)
         assert fast["numerator"].sum() > 0
         pd.testing.assert_frame_equal(fast, direct, check_exact=True)
@@ -53,7 +53,7 @@ def test_monthly_series_from_months_equal_the_direct_computation(force, level):
     together = monthly_series(force, list(METRICS), level, unit_code, series_from, period_to)
     for metric_id in METRICS:
         fast = monthly(force, metric_id, level, unit_code, series_from, period_to)
-        direct = monthly(force, metric_id, level, unit_code, series_from, period_to, from_months=False)
+        direct = monthly(force, metric_id, level, unit_code, series_from, period_to, source="facts")
         assert len(fast) == 24
         pd.testing.assert_frame_equal(fast, direct, check_exact=True)
         # The dashboard asks for the tiles' series together: the same numbers as one at a time.

@@ -1,4 +1,4 @@
-"""The 48-hour order rule has one home (sql/marts/order_deadline.sql); the metric
+"""The 48-hour order rule has one home (fact_notices.hearing_deadline_at, sql/marts/fact_notices.sql); the metric
 order_heard_within_48h_rate and the daily meeting's notices list must agree on it at the boundary:
 a hearing exactly at the deadline is in time, one a minute later is not.
 
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
-from daperf.sqlfiles import sql
-from metrics.calendar import non_counting_days
+from etl.marts import build_marts
+from reference.calendar import non_counting_days
 from metrics.compute import compute
 from metrics.daily import meeting_window, notices_due
 
@@ -45,6 +45,7 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     con.register("new_rows", pd.DataFrame(rows))
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def notice(notice_id: str, served: datetime, hearing: datetime) -> dict:
@@ -63,14 +64,21 @@ def con():
 
 
 @pytest.mark.parametrize("case", sorted(DEADLINES))
-def test_the_deadline_macro_runs_the_clock_by_hand(case):
+def test_the_deadline_column_runs_the_clock_by_hand(con, case):
     served, deadline = DEADLINES[case]
-    con = connect_memory()
-    con.execute(sql("marts/order_deadline"))
-    days = non_counting_days(date(2025, 1, 1), date(2026, 12, 31))
-    got = con.execute("SELECT order_deadline($served, 48, $days)", {"served": served, "days": days}).fetchone()[0]
+    insert_rows(con, "protective_orders", [notice("N1", served, deadline)])
+    got = con.execute("SELECT hearing_deadline_at FROM fact_notices WHERE notice_id = 'N1'").fetchall()[0][0]
     assert got == deadline
-    con.close()
+
+
+def test_a_notice_served_on_a_day_that_does_not_count_starts_the_clock_at_the_next_counting_day(con):
+    # Served Sun 4 May 2025 15:00: Sunday and the bank holiday Monday do not count; the 48 hours run from
+    # Tue 6 May 00:00 to Thu 8 May 00:00.
+    insert_rows(con, "protective_orders", [notice("N2", datetime(2025, 5, 4, 15, 0), None)])
+    got = con.execute("SELECT hearing_deadline_at FROM fact_notices WHERE notice_id = 'N2'").fetchall()[0][0]
+    assert got == datetime(2025, 5, 8, 0, 0)
+    # The days that do not count are England and Wales's: Sundays and bank holidays.
+    assert {date(2025, 5, 4), date(2025, 5, 5)} <= set(non_counting_days(date(2025, 5, 1), date(2025, 5, 31)))
 
 
 @pytest.mark.parametrize("case", sorted(DEADLINES))

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 from metrics.profile import victim_profile
 from metrics.stats import wilson_interval
 from metrics.suppression import SECONDARY_MARK, SMALL_COUNT_MARK
@@ -32,6 +33,7 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     con.register("new_rows", pd.DataFrame(rows))
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
+    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def incident(n: int, victim: str, reported: datetime, csp: str, **known) -> dict:

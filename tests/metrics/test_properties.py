@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from daperf.db import connect_memory
+from etl.marts import build_marts
 from metrics.compute import compute
 from metrics.registry import METRICS
 from metrics.suppression import suppress
@@ -153,6 +154,7 @@ def load(records: dict) -> object:
     ])
     for table, rows in records.items():
         insert_rows(con, table, rows)
+    build_marts(con)
     return con
 
 

@@ -1,15 +1,20 @@
 """The registry covers the catalogue exactly, and every declaration is complete and consistent."""
 from __future__ import annotations
 
+import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from daperf.config import SHARED_DIR, SQL_DIR
-from metrics.config import thresholds
+from daperf.config import REPO_ROOT, thresholds
+from daperf.db import connect_memory
+from etl.marts import build_marts
+from metrics.compiler import count_measures
 from metrics.registry import INDICATORS, METRICS, NOT_YET_MEASURED
 
+SHARED_DIR = Path(os.environ.get("DAPERF_SHARED_DIR", REPO_ROOT.parent / "shared"))
 CATALOGUE = SHARED_DIR / "spec" / "metrics.md"
 # The catalogue's `marac_share_*` row names its family by the attributes it lists.
 MARAC_SHARES = ["marac_share_racially_minoritised", "marac_share_lgbt", "marac_share_disabled",
@@ -56,31 +61,57 @@ def test_indicators_match_the_catalogue():
     assert METRICS["domestic_homicides"].indicator is None
 
 
+@pytest.fixture(scope="module")
+def empty_marts():
+    con = connect_memory()
+    build_marts(con)
+    yield con
+    con.close()
+
+
 @pytest.mark.parametrize("metric", list(METRICS.values()), ids=list(METRICS))
-def test_each_declaration_is_complete(metric):
-    assert metric.name and metric.question.endswith("?") and metric.numerator and metric.source
+def test_each_declaration_is_complete_and_compiles(metric, empty_marts):
+    assert metric.name and metric.question.endswith("?") and metric.counts and metric.source
     assert metric.kind in ("count", "proportion", "rate")
     assert metric.better in ("higher", "lower", "neither", "toward")
-    assert (metric.denominator is None) == (metric.kind == "count")
+    assert (metric.denominator is None) == (metric.kind == "count") == (metric.out_of is None)
     assert (metric.per is not None) == (metric.kind == "rate")
-    assert (SQL_DIR / "metrics" / f"{metric.sql}.sql").is_file()
-    sql_text = (SQL_DIR / "metrics" / f"{metric.sql}.sql").read_text(encoding="utf-8")
-    assert f"{metric.numerator_of or metric.id}__num" in sql_text
-    if metric.kind == "proportion":
-        assert f"{metric.id}__den" in sql_text
+    # Definitions are sentences for a panel member: no field names, no file names.
+    for words in (metric.counts, metric.out_of or "", metric.source):
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b|\.txt|\.md\b|\.toml", words), words
+    # Every measure's flags and dates are columns of its fact: the compiled SQL runs, from the facts and
+    # from the monthly mart.
+    for source in ("facts", "auto"):
+        counts = count_measures(empty_marts, metric.measures, "division", date(2025, 1, 1), date(2025, 12, 31),
+                                breakdowns=metric.breakdowns, source=source)
+        assert {m.key for m in metric.measures} <= set(counts.columns)
+
+
+def test_adding_a_proportion_over_an_existing_flag_is_one_declaration(empty_marts):
+    """The share of incidents with children present among those risk-assessed: a declaration, no SQL."""
+    from metrics.registry import Measure
+
+    numerator = Measure("incidents", "reported_at", ("risk_assessed", "children_present"))
+    counts = count_measures(empty_marts, [numerator], "force", date(2025, 1, 1), date(2025, 12, 31), source="facts")
+    assert numerator.key in counts.columns
 
 
 def test_reference_values_come_from_the_thresholds_with_their_source():
     assert METRICS["marac_cases_per_10k_women"].target == 40
     assert METRICS["marac_cases_per_10k_women"].reference_value == 40
     assert METRICS["arrest_rate_where_power"].reference_value == [0.50, 0.65, 0.80]
-    assert "003_8cfa461dd5c6a4fe.txt" in METRICS["arrest_rate_where_power"].reference_source
+    assert "Second London Domestic Violence Strategy" in METRICS["arrest_rate_where_power"].reference_source
     assert METRICS["marac_repeat_rate"].reference_value == [0.28, 0.40]
-    assert "002_515fc753fda679d4.txt" in METRICS["dvds_initial_checks_24h_rate"].source
+    assert "Authorised Professional Practice" in METRICS["dvds_initial_checks_24h_rate"].source
     assert METRICS["charge_rate"].reference_value is None
     assert METRICS["dvds_applications"].breakdowns == ("route",)
     assert METRICS["notices_served"].breakdowns == ("scheme",)
     assert "call_grade" in METRICS["attendance_within_target_rate"].breakdowns
+    # Sources are cited by their titles, never by a file name.
+    for metric in METRICS.values():
+        assert ".txt" not in metric.source and "seed" not in metric.source
+    for threshold in thresholds().values():
+        assert ".txt" not in threshold.source and "spec/" not in threshold.source
 
 
 def test_every_threshold_names_its_source():

@@ -84,12 +84,38 @@ def metrics(
     run_metrics_cli(db or settings().db_path, level.value, date_from, date_to, fmt.value, suppress, out)
 
 
+class DefinitionsFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 @app.command("definitions")
-def definitions() -> None:
-    """Print the metric registry as a readable table."""
+def definitions(
+    fmt: DefinitionsFormat = typer.Option(DefinitionsFormat.text, "--format",
+                                          help="text (for a terminal or a pipe), markdown or json."),
+) -> None:
+    """Print every measure: its question, what is counted, out of what, and its source."""
     from metrics.export import print_definitions
 
-    print_definitions()
+    print_definitions(fmt.value)
+
+
+@app.command("rebuild-marts")
+def rebuild_marts(
+    db: Path = typer.Option(None, "--db", help="DuckDB file (default: $DAPERF_DB)."),
+) -> None:
+    """Rebuild the marts of a loaded database with the thresholds in force now (after changing one),
+    without reloading the extracts. Readers see the old marts until the new ones are complete."""
+    from etl.marts import rebuild_marts as rebuild
+
+    path = db or settings().db_path
+    try:
+        rebuild(path)
+    except FileNotFoundError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Rebuilt the marts of {path}.")
 
 
 @app.command("serve")

@@ -1,6 +1,6 @@
 """Real public geography: police force areas, community safety partnerships and their residents.
 
-Reads the two ONS files in ``daperf.config.RESEARCH_DATA_DIR`` (Open Government Licence v3):
+Reads the two ONS files shipped in ``reference/data`` (Open Government Licence v3; see its SOURCES.md):
 
 - ``ons_lad16_csp16_pfa16_lookup_ew.csv``: local authority district -> community safety partnership ->
   police force area (December 2016), England and Wales; starts with a UTF-8 byte-order mark.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from daperf import config
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 LOOKUP_FILE = "ons_lad16_csp16_pfa16_lookup_ew.csv"
 CENSUS_BY_DISTRICT_FILE = "census2011_ethnic_group_by_la_with_csp16_pfa16.csv"
@@ -46,12 +46,7 @@ _CENSUS_TOTAL_COLUMN = "Ethnic Group: All categories: Ethnic group; measures: Va
 
 
 def _research_file(name: str) -> Path:
-    path = Path(config.RESEARCH_DATA_DIR) / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: set DAPERF_SHARED_DIR to the folder holding research-data/."
-        )
-    return path
+    return DATA_DIR / name
 
 
 @lru_cache(maxsize=1)
