@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 DATA := data
 DEMO_DIR := $(DATA)/demo
 DB := $(DATA)/daperf.duckdb
+PORT ?= 8050
 # The demo's pseudonymisation key lives outside the repository, like a real deployment's.
 export DAPERF_KEY_FILE ?= $(HOME)/.config/daperf/pseudonymisation.key
 
 .PHONY: run test test-fast test-browser bench demo-db chromium clean help
 
 help:
-	@echo "make run    - set up, generate and load the demo force, serve http://127.0.0.1:8050"
+	@echo "make run    - set up, generate and load the demo force, serve http://127.0.0.1:8050 (PORT=... for another)"
 	@echo "make test   - set up and run every test (unit, HTTP and headless-browser)"
 	@echo "make bench  - load and query timings, printed for the README"
 
@@ -33,7 +34,7 @@ $(DB): $(DEMO_DIR)/.generated
 demo-db: $(BIN)/.installed $(DB)
 
 run: demo-db
-	$(BIN)/daperf serve --db $(DB) --demo
+	$(BIN)/daperf serve --db $(DB) --demo --port $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when we can (root, apt) and it is missing.
 chromium:

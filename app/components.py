@@ -80,6 +80,8 @@ class FilterState:
     division: str | None = None
     csp: str | None = None
     metric: str | None = None
+    # What was wrong with the address and what is shown instead, in words, for the page to say.
+    notices: tuple[str, ...] = ()
 
     @classmethod
     def default(cls) -> "FilterState":
@@ -95,13 +97,37 @@ class FilterState:
         csp: str | None = None,
         metric: str | None = None,
     ) -> "FilterState":
+        """The filters as given, each checked: a value that is not a month, a division, a partnership or a
+        measure of this database falls back to the default, and ``notices`` says so (never silently)."""
         default = cls.default()
-        start = _parse_month(from_month) or default.period_from
+        notices: list[str] = []
+        start = _parse_month(from_month)
+        if from_month and start is None:
+            notices.append(f"“{from_month}” is not a month (use YYYY-MM): showing from "
+                           f"{default.period_from:%B %Y} instead.")
         end_first = _parse_month(to_month)
+        if to_month and end_first is None:
+            notices.append(f"“{to_month}” is not a month (use YYYY-MM): showing to {default.period_to:%B %Y} instead.")
+        start = start or default.period_from
         end = month_end(end_first) if end_first else default.period_to
-        if start > end:  # a reversed range is read as the same months the other way round
-            start, end = end.replace(day=1), month_end(start)
-        return cls(start, end, division or None, csp or None, metric or None)
+        if start > end:
+            notices.append(f"The period started ({start:%B %Y}) after it ended ({end:%B %Y}): showing the "
+                           "default period instead.")
+            start, end = default.period_from, default.period_to
+        division, csp, metric = division or None, csp or None, metric or None
+        if division and data.database_ready() and division not in set(data.divisions()["division_code"]):
+            notices.append(f"There is no division “{division}” in this data: showing all divisions.")
+            division = None
+        if csp and data.database_ready() and csp not in set(data.csps()["csp_code"]):
+            notices.append(f"There is no partnership “{csp}” in this data: choose one from the list.")
+            csp = None
+        if metric:
+            from metrics.registry import METRICS
+
+            if metric not in METRICS:
+                notices.append(f"There is no measure “{metric}”: showing every indicator.")
+                metric = None
+        return cls(start, end, division, csp, metric, tuple(notices))
 
     @classmethod
     def from_query(cls, query: Mapping[str, Any]) -> "FilterState":
@@ -112,6 +138,9 @@ class FilterState:
             return str(value) if value not in (None, "") else None
 
         return cls.from_values(text("from"), text("to"), text("division"), text("csp"), text("metric"))
+
+    def with_notice(self, message: str) -> "FilterState":
+        return replace(self, notices=(*self.notices, message))
 
     def with_(self, **changes: Any) -> "FilterState":
         return replace(self, **changes)
@@ -208,11 +237,23 @@ def filter_bar(page: str, state: FilterState, fields: Sequence[str] = DEFAULT_FI
             {"label": row.csp_name, "value": row.csp_code} for row in frame.itertuples()
         ]
         columns.append(_select(page, "csp", "Community safety partnership", options, state.csp))
-    return html.Form(
+    form = html.Form(
         dbc.Row(columns, className="g-3 align-items-end"),
         role="search",
         **{"aria-label": "Filters"},
         className="filters border rounded p-3 mb-4 bg-light",
+    )
+    if not state.notices:
+        return form
+    return html.Div([address_notices(state.notices), form])
+
+
+def address_notices(notices: Sequence[str]) -> html.Div:
+    """What was wrong with the page's address and what is shown instead: visible, not silent."""
+    return html.Div(
+        dbc.Alert([html.Strong("Check the filters. "), *[html.Span(n + " ") for n in notices]],
+                  color="warning", className="mb-3"),
+        role="status", className="address-notices",
     )
 
 

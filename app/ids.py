@@ -27,6 +27,7 @@ SHELL_MAIN = "main-content"  # the skip link's target: keep it a plain word
 SHELL_DEMO_BANNER = "shell-demo-banner"
 SHELL_URL_SYNC = "shell-url-sync"
 SHELL_FOOTER = "shell-footer"
+SHELL_FRESHNESS = "shell-freshness"
 
 
 def filter_id(page: str, name: str) -> dict[str, str]:

@@ -98,12 +98,29 @@ def _nav_links() -> list:
     ]
 
 
+def _freshness() -> html.P | None:
+    """When the data were last loaded and to which day they run: on every page, so nobody briefs from
+    stale figures without knowing."""
+    from metrics.formatting import format_date, format_datetime
+
+    try:
+        months = data.data_months() if data.database_ready() else None
+    except Exception:  # no database: the page says so in its own words
+        months = None
+    if months is None:
+        return None
+    loaded = f"Data loaded {format_datetime(months.loaded_at, with_year=True)}; " if months.loaded_at else ""
+    return html.P(f"{loaded}records up to {format_date(months.last_day)}.", id=ids.SHELL_FRESHNESS,
+                  className="small mb-0 text-white-50 ms-auto")
+
+
 def _shell(demo: bool) -> html.Div:
     header_children = [
         dbc.Container(
             [
                 html.A(PRODUCT_NAME, href="/", className="navbar-brand fw-bold text-white"),
                 dbc.Nav(_nav_links(), id=ids.SHELL_NAV, navbar=True, className="flex-wrap"),
+                _freshness(),
             ],
             fluid=True,
             className="d-flex flex-wrap align-items-center gap-2",
@@ -185,7 +202,8 @@ def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
     )
     _drop_stale_page_callbacks()
     app.index_string = _INDEX_STRING
-    app.layout = _shell(demo)
+    # A function, so the header's data freshness is read afresh for every page load.
+    app.layout = lambda: _shell(demo)
     app.clientside_callback(
         _URL_SYNC_JS,
         Output(ids.SHELL_URL_SYNC, "data"),
@@ -196,7 +214,31 @@ def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
     components.register_callbacks(app)
     tiles.register_callbacks(app)
     _install_auth(app.server, demo)
+    _answer_unknown_pages_404(app)
     return app
+
+
+# Paths the server answers besides the pages: Dash's own routes, assets and the sign-in routes.
+_SERVER_PREFIXES = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/auth/static/")
+_SERVER_PATHS = {"/sign-in", "/sign-out", "/favicon.ico"}
+
+
+def _answer_unknown_pages_404(app: dash.Dash) -> None:
+    """Dash serves its page for any path and shows "not found" in the browser with HTTP 200; an address
+    that is no page answers 404, so links checkers, proxies and people are told the truth."""
+    import flask
+
+    def not_found():
+        path = flask.request.path
+        pages = {page["path"] for page in dash.page_registry.values()}
+        if flask.request.method != "GET" or path in pages or path in _SERVER_PATHS or path.startswith(_SERVER_PREFIXES):
+            return None
+        body = ("<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'><title>Page not found – "
+                f"{PRODUCT_NAME}</title></head><body><main><h1>Page not found</h1><p>There is no page at this "
+                "address. <a href='/'>Go to the force overview</a>.</p></main></body></html>")
+        return flask.Response(body, status=404, mimetype="text/html")
+
+    app.server.before_request(not_found)
 
 
 def serve(

@@ -82,3 +82,42 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2025-03-31.") from exc
+
+
+def financial_year_of(day: date) -> date:
+    """1 April of the financial year (April to March) that ``day`` falls in."""
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def reporting_periods(first_day: date, last_day: date) -> list[tuple[str, date, date]]:
+    """The fixed reporting periods a partnership or public audience may choose (disclosure control: no
+    overlapping periods other than quarters inside their financial year), newest first: every whole
+    financial year (April to March) and every quarter of it (April-June, July-September, October-December,
+    January-March) lying wholly inside ``first_day`` .. ``last_day``. Each is (key, from, to) with keys
+    like ``2025-26`` and ``2025-26-Q1``."""
+    periods: list[tuple[str, date, date]] = []
+    year = financial_year_of(first_day)
+    while year <= last_day:
+        key = f"{year.year}-{(year.year + 1) % 100:02d}"
+        year_end = add_months(year, 12) - timedelta(days=1)
+        if first_day <= year and year_end <= last_day:
+            periods.append((key, year, year_end))
+        for quarter in range(4):
+            start = add_months(year, 3 * quarter)
+            end = add_months(start, 3) - timedelta(days=1)
+            if first_day <= start and end <= last_day:
+                periods.append((f"{key}-Q{quarter + 1}", start, end))
+        year = add_months(year, 12)
+    return sorted(periods, key=lambda p: (p[2], p[2] - p[1]), reverse=True)
+
+
+def describe_reporting_period(key: str) -> str:
+    """``2025-26`` -> "Financial year 2025 to 2026"; ``2025-26-Q1`` -> "April to June 2025"."""
+    parts = key.split("-")
+    start_year = int(parts[0])
+    if len(parts) == 2:
+        return f"Financial year {start_year} to {start_year + 1}"
+    quarter = int(parts[2][1])
+    start = add_months(date(start_year, 4, 1), 3 * (quarter - 1))
+    end = add_months(start, 2)
+    return f"{start:%B} to {end:%B %Y}"

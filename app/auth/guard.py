@@ -34,9 +34,9 @@ from app.auth.policy import (
     Principal,
     can_read_audit_log,
     can_see_aggregates,
-    can_see_case_list,
     can_see_data_quality,
 )
+from app.auth.scope import resolve_scope, set_current_scope
 
 # The Dash Pages router's own components (dash.dash._ID_LOCATION / _ID_CONTENT).
 PAGES_LOCATION = "_pages_location"
@@ -195,27 +195,35 @@ def audit_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {name: filters[name] for name in ids.FILTER_NAMES if name in filters}
 
 
+def _unit_filters(request: CallbackRequest) -> dict[str, Any]:
+    """The unit the request is about: its filters, else the (level, unit) context a store carries."""
+    filters = {name: request.filters[name] for name in UNIT_FILTERS if name in request.filters}
+    if not filters and request.unit_contexts:
+        level, unit = request.unit_contexts[0]
+        filters = {"csp": unit} if level == "csp" else {"division": unit} if level == "division" else {}
+    return filters
+
+
 def check_callback(principal: Principal, body: Any) -> list[AuditIntent]:
-    """Raise ``Forbidden`` if the principal may not have what this callback asks for; otherwise the
-    record-level views it opens, to be audited once it has answered. A refused request for a
-    record-level output raises ``RecordLevelRefused``, so the refusal is audited too."""
+    """Raise ``Forbidden`` if the principal may not have what this callback asks for; otherwise resolve the
+    request's one scope (``app.auth.scope``, which the callback queries by) and return the record-level
+    views it opens, to be audited once it has answered. A refused request for a record-level output
+    raises ``RecordLevelRefused``, so the refusal is audited too."""
     request = parse_callback(body)
-    filters = audit_filters(request.filters)
     declared = [d for d in map(declared_record_level, request.output_ids) if d is not None]
+    filters = audit_filters(request.filters)
     try:
         _check_scope(principal, request)
+        scope = resolve_scope(principal, _unit_filters(request))
     except Forbidden as refused:
         if declared:
             raise RecordLevelRefused(str(refused), declared[0], filters) from refused
         raise
+    set_current_scope(scope)
+    filters = {**{k: v for k, v in filters.items() if k not in UNIT_FILTERS}, **scope.filters}
     for output in declared:
-        division = _scalar(request.filters.get("division"))
-        if division is None and output.division_from:
-            division = _scalar(request.values_by_id.get(output.division_from))
-        if division is None and _scalar(request.filters.get("csp")):
-            division = _division_of_csp(_scalar(request.filters.get("csp")))
-        if not can_see_case_list(principal, division):
-            where = f"division {division}" if division else "the whole force"
+        if not scope.may_see_records:
+            where = f"division {scope.division_code}" if scope.division_code else "the whole force"
             raise RecordLevelRefused(f"Not permitted: {output.view} for {where}", output, filters)
     return [AuditIntent("export" if d.export else "view", d.view, filters) for d in declared]
 

@@ -48,12 +48,19 @@ def test_filter_state_reads_and_writes_the_query_string(client):
     assert state.division == "NORTH" and state.csp is None
     assert state.query_string() == "?from=2024-01&to=2024-03&division=NORTH"
     assert state.months == 3
-    # A reversed range reads as the same months the right way round: Mar 2024 .. Jan 2024 -> Jan..Mar.
+    assert state.notices == ()
+    # A reversed range is not guessed at: the default period, and the page says why.
     reversed_state = FilterState.from_query({"from": "2024-03", "to": "2024-01"})
-    assert (reversed_state.period_from, reversed_state.period_to) == (date(2024, 1, 1), date(2024, 3, 31))
-    # Nonsense falls back to the default: the 12 whole months ending last month (the data end there).
-    fallback = FilterState.from_query({"from": "2024-13", "to": "soon"})
+    assert (reversed_state.period_from, reversed_state.period_to) == PERIOD
+    assert "started (March 2024) after it ended (January 2024)" in reversed_state.notices[0]
+    # Nonsense falls back to the default (the 12 whole months ending last month, where the data end),
+    # visibly: month 13, a word, an unknown division, partnership and measure each get a notice.
+    fallback = FilterState.from_query({"from": "2024-13", "to": "soon", "division": "XYZ", "csp": "NOPE",
+                                       "metric": "m7"})
     assert (fallback.period_from, fallback.period_to) == PERIOD
+    assert (fallback.division, fallback.csp, fallback.metric) == (None, None, None)
+    assert len(fallback.notices) == 5
+    assert any("“XYZ”" in notice for notice in fallback.notices)
 
 
 def test_dom_id_matches_dash_for_pattern_matching_ids():
