@@ -244,9 +244,27 @@ def data_months() -> DataMonths | None:
 
 
 @cached
-def force_unit() -> tuple[str, str]:
-    """The force's unit code and name as the metrics layer reports them at force level."""
-    from metrics.compute import level_units
+def forces() -> pd.DataFrame:
+    """``force_code, force_name`` of every force in the database."""
+    from metrics.units import forces as database_forces
 
-    row = level_units(connection(), "force").iloc[0]
-    return str(row["unit_code"]), str(row["unit_name"])
+    return database_forces(connection())
+
+
+def home_force() -> str | None:
+    """The force whose dashboard this is: ``DAPERF_HOME_FORCE``, else the database's only (or first) force."""
+    from daperf.config import settings
+
+    configured = settings().home_force
+    codes = list(forces()["force_code"])
+    if configured and configured in codes:
+        return configured
+    return codes[0] if codes else configured
+
+
+def force_unit() -> tuple[str, str]:
+    """The home force's unit code and name as the metrics layer reports them at force level."""
+    frame = forces()
+    code = home_force()
+    match = frame[frame["force_code"] == code]
+    return (str(code), str(match.iloc[0]["force_name"])) if len(match) else (str(code), str(code))

@@ -13,7 +13,7 @@ Stable API (the operational pages use it too):
 from __future__ import annotations
 
 # The query-string keys a filter may use, in the order they appear in the URL.
-FILTER_NAMES = ("from", "to", "division", "csp", "metric", "meeting")  # meeting: the daily page's time
+FILTER_NAMES = ("force", "from", "to", "division", "csp", "metric", "meeting")  # meeting: the daily page's time
 FILTER_TYPE = "filter"
 
 # The force overview's page key and path (the shell warms its cache; the page module uses them too).

@@ -10,6 +10,7 @@ Paths (``settings()``):
 | ``DAPERF_DB`` | ``$DAPERF_DATA_DIR/daperf.duckdb`` | the analytics database |
 | ``DAPERF_KEY_FILE`` | ``~/.config/daperf/pseudonymisation.key`` | the pseudonymisation key (outside the repository) |
 | ``DAPERF_USERS_FILE`` | ``$DAPERF_DATA_DIR/users.toml`` | who may sign in |
+| ``DAPERF_HOME_FORCE`` | (the database's only force, else the first) | the force whose dashboard this is, when the database holds several forces' records |
 | ``DAPERF_THRESHOLDS`` | (none) | a TOML file overriding thresholds (only ``value`` and ``source`` needed) |
 
 Thresholds (``thresholds()``, ``threshold_values()``): look-backs, windows, hearing hours, targets and
@@ -58,6 +59,7 @@ class Settings:
     key_file: Path
     demo_dir: Path
     users_file: Path
+    home_force: str | None
 
 
 def settings() -> Settings:
@@ -71,6 +73,7 @@ def settings() -> Settings:
         ),
         demo_dir=Path(os.environ.get("DAPERF_DEMO_DIR", data_dir / "demo")),
         users_file=Path(os.environ.get("DAPERF_USERS_FILE", data_dir / "users.toml")),
+        home_force=os.environ.get("DAPERF_HOME_FORCE") or None,
     )
 
 

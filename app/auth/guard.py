@@ -41,7 +41,7 @@ from app.auth.scope import resolve_scope, set_current_scope
 # The Dash Pages router's own components (dash.dash._ID_LOCATION / _ID_CONTENT).
 PAGES_LOCATION = "_pages_location"
 PAGES_CONTENT = "_pages_content"
-UNIT_FILTERS = ("division", "csp")
+UNIT_FILTERS = ("force", "division", "csp")
 LEVELS = ("force", "division", "csp")
 
 # Pages whose every callback needs more than sign-in. Keyed by the page name used in ``ids.page_id``

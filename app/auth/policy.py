@@ -24,6 +24,9 @@ class Principal:
     # Division codes for a division_lead, CSP codes for a partnership user; empty for force-wide roles.
     units: frozenset[str] = field(default_factory=frozenset)
     demo: bool = False
+    # Forces whose records the user may see besides the home force (a regional collaboration, an
+    # inspectorate); empty: the home force only. Comparator figures (aggregates) of every force are public.
+    forces: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -54,6 +57,11 @@ def can_see_aggregates(p: Principal, level: str, unit_code: str | None) -> bool:
     if level == "csp":
         return unit_code in p.units
     return False  # a partnership user sees its own CSPs and the force, not divisions
+
+
+def can_see_force(p: Principal, force_code: str, home_force: str | None) -> bool:
+    """Records and figures of a force: the home force for everyone, others for users granted them."""
+    return force_code == home_force or force_code in p.forces
 
 
 def can_see_data_quality(p: Principal) -> bool:

@@ -16,7 +16,14 @@ from typing import Any, Mapping
 
 import flask
 
-from app.auth.policy import Forbidden, Principal, can_see_aggregates, can_see_case_list, must_suppress
+from app.auth.policy import (
+    Forbidden,
+    Principal,
+    can_see_aggregates,
+    can_see_case_list,
+    can_see_force,
+    must_suppress,
+)
 
 _REQUEST_SCOPE = "daperf_scope"
 
@@ -30,6 +37,12 @@ class Scope:
     unit_code: str | None           # None at force level
     division_code: str | None       # the division the unit sits in (None at force level)
     suppressed: bool                # small numbers protected (partnership and public audiences)
+    force_code: str | None = None   # the force in view (the home force unless another is chosen and allowed)
+
+    @property
+    def forces(self) -> list[str] | None:
+        """The ``forces`` argument of every metrics question asked for this scope."""
+        return [self.force_code] if self.force_code else None
 
     @property
     def may_see_records(self) -> bool:
@@ -39,14 +52,14 @@ class Scope:
     @property
     def filters(self) -> dict[str, str]:
         """What the audit log records of the scope: the unit the query used."""
-        return {key: value for key, value in (("level", self.level), ("unit", self.unit_code),
-                                              ("division", self.division_code)) if value}
+        return {key: value for key, value in (("force", self.force_code), ("level", self.level),
+                                              ("unit", self.unit_code), ("division", self.division_code)) if value}
 
     def at(self, level: str, unit_code: str | None) -> "Scope":
         """The same principal at another unit (a page's own default, e.g. the first division): checked
         as any request's filters are."""
         filters = {"csp": unit_code} if level == "csp" else {"division": unit_code} if level == "division" else {}
-        return resolve_scope(self.principal, filters)
+        return resolve_scope(self.principal, {**filters, "force": self.force_code})
 
 
 def _one(value: Any) -> str | None:
@@ -68,9 +81,24 @@ def _division_of_csp(csp_code: str) -> str | None:
     return str(match.iloc[0]) if len(match) else None
 
 
+def _force_in_view(principal: Principal, asked: str | None) -> str | None:
+    from app import data
+
+    try:
+        home = data.home_force()
+    except Exception:  # no database yet
+        return asked
+    if asked and asked != home:
+        if not can_see_force(principal, asked, home):
+            raise Forbidden(f"Not permitted: the records of force {asked}")
+        return asked
+    return home
+
+
 def resolve_scope(principal: Principal, filters: Mapping[str, Any]) -> Scope:
-    """The effective scope of a request with these unit filters (``division``, ``csp``); raises
-    ``Forbidden`` when the principal may not see that unit's figures at all."""
+    """The effective scope of a request with these unit filters (``force``, ``division``, ``csp``);
+    raises ``Forbidden`` when the principal may not see that unit's figures at all."""
+    force = _force_in_view(principal, _one(filters.get("force")))
     csp, division = _one(filters.get("csp")), _one(filters.get("division"))
     if csp:
         csp_division = _division_of_csp(csp)
@@ -83,7 +111,7 @@ def resolve_scope(principal: Principal, filters: Mapping[str, Any]) -> Scope:
         level, unit, unit_division = "force", None, None
     if not can_see_aggregates(principal, level, unit):
         raise Forbidden(f"Not permitted: {'partnership' if level == 'csp' else level} figures for {unit}")
-    return Scope(principal, level, unit, unit_division, must_suppress(principal))
+    return Scope(principal, level, unit, unit_division, must_suppress(principal), force)
 
 
 def set_current_scope(scope: Scope) -> None:
