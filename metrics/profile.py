@@ -154,8 +154,20 @@ def victim_profile(
     profile["population_share"] = population_share
     if suppress_small_numbers:
         suppressed = suppress(profile, also_withhold=RATIO_COLUMNS, hide_last=(NOT_KNOWN,))
-        return protect_unknown_counts(suppressed)
+        return _ratios_of_shown_shares(protect_unknown_counts(suppressed))
     return profile
+
+
+def _ratios_of_shown_shares(profile: pd.DataFrame) -> pd.DataFrame:
+    """The representation ratios of the shares as shown (worked from rounded counts), so a ratio never
+    carries more than its share; withheld wherever the share is."""
+    out = profile.copy()
+    population_share = pd.to_numeric(out["population_share"], errors="coerce")
+    for ratio, share in (("representation_ratio", "value"), ("ratio_ci_low", "ci_low"), ("ratio_ci_high", "ci_high")):
+        shown = pd.to_numeric(out[share].where(out[share].map(lambda v: not isinstance(v, str))), errors="coerce")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[ratio] = (shown / population_share).where(out["breakdown"].notna())
+    return out
 
 
 def _shown_number(value) -> float | None:

@@ -26,10 +26,21 @@ optionally ``ci_low, ci_high``):
    value may well be 5 or more. Groups are treated as additive even where they are not quite (records a
    force cannot place count at force level only): that can only hide more, never less.
 
-Not done, and why: the complement of a proportion (``denominator − numerator``, e.g. 48 of 50 leaves 2)
-is not a cell of the export, so it is not suppressed — the catalogue's rule is about counts shown.
-Relations between different metrics (one metric's denominator is another's count) and differences
-between two exported periods are not followed: the groups are the three above.
+5. **Rounding, so that differences give nothing away.** After suppression, every count still shown
+   (a count, and a rate's numerator and its denominator when that is a count of cases) is rounded to the
+   nearest multiple of 5 (``ROUND_BASE``; 5, 6, 7 show as 5, 8 to 12 as 10), and a rate, a proportion and
+   its interval are worked out from the rounded counts (a population, a public figure, is not rounded).
+   A count shown as ``n`` then stands for any of five values (n − 2 to n + 2), ``<5`` for any of four,
+   so the difference of two shown counts — two overlapping periods (February to May less February to
+   April), two levels (a division less its partnerships), or a denominator less its numerator (6 of 8
+   referred shows that 2 were not) — can be any of at least nine values and never pins a count of 1 to 4.
+   With the fixed reporting periods the partnership page offers (financial years and their quarters,
+   ``metrics.periods.reporting_periods``), the overlaps an attacker can draw are few. ``round_to=None``
+   skips this stage (to test the suppression rules on their own).
+
+What is not covered, and why: a linear combination of many published cells, each at the edge of its
+rounding interval, can narrow a cell's range; fixed reporting periods, secondary suppression and rounding
+together keep such combinations few and long. The method and its reasons are in docs/DEPLOYMENT.md.
 
 ``suppress`` returns a copy with ``suppressed`` (True when anything in the row is hidden or withheld)
 and ``suppressed_reason``; it never mutates its input. ``suppress_value`` does the same for one number on
@@ -46,6 +57,7 @@ SMALL_COUNT_MARK = "<5"
 SECONDARY_MARK = "[c]"
 SMALL_COUNT_LIMIT = 5  # counts above 0 and below this are hidden
 MIN_DENOMINATOR = 10  # rates on fewer cases than this are not shown
+ROUND_BASE = 5  # shown counts are rounded to the nearest multiple of this
 
 REASON_SMALL_COUNT = "count under 5"
 REASON_SMALL_NUMERATOR = "numerator under 5"
@@ -64,12 +76,15 @@ def _is_small(x: np.ndarray) -> np.ndarray:
 
 
 def suppress_value(count):
-    """One count for a tile: ``"<5"`` for 1 to 4, otherwise the count unchanged (None/NaN pass through)."""
+    """One count for a tile: ``"<5"`` for 1 to 4, otherwise the count rounded to the nearest 5 (rule 5);
+    None/NaN pass through."""
     if count is None or count is pd.NA:
         return count
     if isinstance(count, (int, float, np.integer, np.floating)) and not isinstance(count, bool):
         if np.isfinite(count) and 0 < count < SMALL_COUNT_LIMIT:
             return SMALL_COUNT_MARK
+        if np.isfinite(count):
+            return int(round_count(float(count)))
     return count
 
 
@@ -179,12 +194,75 @@ def _secondary(
     return secondary
 
 
+def round_count(value: float, base: int = ROUND_BASE) -> float:
+    """The nearest multiple of ``base`` (halves up: with base 5 and whole numbers, none occur)."""
+    return float(np.floor(value / base + 0.5) * base)
+
+
+def _population_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose denominator is a population (a public figure, not a count of cases: not rounded)."""
+    if "metric_id" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    from metrics.registry import METRICS
+
+    populations = {mid for mid, metric in METRICS.items() if metric.population}
+    return df["metric_id"].isin(populations).to_numpy()
+
+
+def _round_shown(out: pd.DataFrame, original: pd.DataFrame, is_count: np.ndarray, withheld: np.ndarray,
+                 base: int) -> None:
+    """Round every shown count to ``base`` and rework rates, proportions and intervals from the rounded
+    counts (rule 5 of the module docstring); in place on ``out``."""
+    from metrics.stats import wilson_interval
+
+    population = _population_rows(original)
+    num = _numeric(original, "numerator")
+    den = _numeric(original, "denominator")
+    value = _numeric(original, "value")
+
+    def rounded(column: str, keep: np.ndarray) -> np.ndarray:
+        values = out[column].astype(object).to_numpy(copy=True)
+        numbers = np.array([isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                            and np.isfinite(float(v)) for v in values])
+        for i in np.flatnonzero(numbers & ~keep):
+            values[i] = int(round_count(float(values[i]), base))
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+        return numbers
+
+    if "numerator" in out.columns:
+        rounded("numerator", np.zeros(len(out), dtype=bool))
+    if "denominator" in out.columns:
+        rounded("denominator", population)
+    if "value" not in out.columns:
+        return
+    values = out["value"].astype(object).to_numpy(copy=True)
+    shown_num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float) if "numerator" in out else num
+    shown_den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float) if "denominator" in out else den
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where((num > 0) & (den > 0), value / (num / den), 1.0)  # per 1,000 a year, ...
+    for i in range(len(out)):
+        if withheld[i] or values[i] is None or isinstance(values[i], str):
+            continue
+        if is_count[i]:
+            values[i] = int(round_count(float(values[i]), base)) if np.isfinite(float(values[i])) else values[i]
+        elif shown_den[i] > 0:
+            values[i] = shown_num[i] / shown_den[i] * scale[i]
+    out["value"] = pd.Series(values, index=out.index, dtype=object)
+    if {"ci_low", "ci_high"} <= set(out.columns):
+        has_interval = ~withheld & ~is_count & np.isfinite(_numeric(original, "ci_low")) & (shown_den > 0)
+        if has_interval.any():
+            low, high = wilson_interval(shown_num[has_interval], shown_den[has_interval])
+            out.loc[has_interval, "ci_low"] = low
+            out.loc[has_interval, "ci_high"] = high
+
+
 def suppress(
     df: pd.DataFrame,
     *,
     also_withhold: Sequence[str] = (),
     csp_divisions: Mapping[str, str] | None = None,
     hide_last: Sequence[str] = (),
+    round_to: int | None = ROUND_BASE,
 ) -> pd.DataFrame:
     """A copy of an export-format frame with small numbers hidden (see the module docstring for the rules).
 
@@ -194,7 +272,8 @@ def suppress(
     the CSP rows under their division's row as groups, for a frame holding both levels. ``hide_last``
     names breakdown values that secondary suppression picks only when nothing else will do (the victim
     profile's ``not_known``, whose count is also the gap between all victims and the known ones).
-    Adds ``suppressed`` (bool) and ``suppressed_reason``.
+    ``round_to``: the rounding base of rule 5 (None: no rounding). Adds ``suppressed`` (bool) and
+    ``suppressed_reason``.
     """
     out = df.copy()
     n = len(out)
@@ -262,6 +341,8 @@ def suppress(
                 column[withheld] = None
                 out[col] = pd.Series(column, index=out.index, dtype=object)
 
+    if round_to and n:
+        _round_shown(out, df, is_count, withheld, round_to)
     out["suppressed"] = hide_num | hide_den | withhold_rate
     out["suppressed_reason"] = pd.Series(
         ["; ".join(dict.fromkeys(r)) if r else None for r in reasons], index=out.index, dtype=object

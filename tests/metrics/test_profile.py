@@ -165,8 +165,9 @@ def _victims(con, spec: list[tuple[int, dict]]) -> None:
 def test_a_hidden_not_known_count_is_not_given_away_by_the_known_total():
     # 12 white victims and 2 with no ethnicity. not_known (2) is hidden, and white (12) with it (the only
     # other non-zero cell). The known total, 12, would give 14 − 12 = 2 back, so the known rows are
-    # rebased onto all 14 victims: asian 0 of 14 is shown (Wilson 0 .. 0.2153), white stays hidden, and
-    # white + not known = 14 with not known anywhere in 1-4 leaves white unknown (10 to 13).
+    # rebased onto all victims. Shown counts are then rounded to 5: all victims 14 show as 15, so the known
+    # rows are shares of 15: asian 0 of 15 (Wilson 0 .. 0.2039), white stays hidden, and white + not known
+    # = 14 with not known anywhere in 1-4 leaves white unknown (10 to 13).
     con = connect_memory()
     reference(con)
     _victims(con, [(12, {"victim_ethnicity": "white"}), (2, {})])
@@ -174,35 +175,37 @@ def test_a_hidden_not_known_count_is_not_given_away_by_the_known_total():
     assert plain.loc["white", "denominator"] == 12 and plain.loc["not_known", "numerator"] == 2
 
     profile = victim_profile(con, "csp", NE_LINCS, *PERIOD, suppress_small_numbers=True)
-    assert profile[profile["breakdown"].isna()]["numerator"].iloc[0] == 14
+    assert profile[profile["breakdown"].isna()]["numerator"].iloc[0] == 15
     ethnicity = rows_of(profile, "victim_ethnicity")
     assert ethnicity.loc["not_known", "numerator"] == SMALL_COUNT_MARK
     assert ethnicity.loc["white", "numerator"] == SECONDARY_MARK
     known = ethnicity.drop(index="not_known")
-    assert (known["denominator"] == 14).all() and (known["share_of"] == "all").all()
+    assert (known["denominator"] == 15).all() and (known["share_of"] == "all").all()
     assert known.loc["white", "value"] is None and np.isnan(known.loc["white", "representation_ratio"])
     assert known.loc["asian", "value"] == 0.0
-    assert known.loc["asian", "ci_high"] == pytest.approx(wilson_interval(0, 14)[1])
+    assert known.loc["asian", "ci_high"] == pytest.approx(wilson_interval(0, 15)[1])
     assert known.loc["asian", "representation_ratio"] == 0.0
-    assert 12 not in set(profile["denominator"])  # the known total is nowhere
-    # Sex is fully known (14 female): nothing there needs hiding.
+    assert 12 not in set(profile["denominator"]) and 14 not in set(profile["denominator"])
+    # Sex is fully known (14 female, shown as 15 of 15): nothing there needs hiding.
     sex = rows_of(profile, "victim_sex")
-    assert sex.loc["female", "numerator"] == 14 and sex.loc["female", "value"] == pytest.approx(1.0)
+    assert sex.loc["female", "numerator"] == 15 and sex.loc["female", "value"] == pytest.approx(1.0)
     assert sex.loc["female", "share_of"] == "known"
 
 
 def test_not_known_is_hidden_to_protect_another_cell_only_as_a_last_resort():
     # 20 white, 3 asian, 6 not known: asian (3) is hidden; the smallest other non-zero cell is not known
     # (6), but hiding it would cost every share (the known total 23 = 29 − 6), so white (20) is hidden.
+    # Rounded: not known 6 shows as 5, the known total 23 as 25, all victims 29 as 30, and not known's
+    # share is worked from the rounded counts, 5 of 30.
     con = connect_memory()
     reference(con)
     _victims(con, [(20, {"victim_ethnicity": "white"}), (3, {"victim_ethnicity": "asian"}), (6, {})])
     ethnicity = rows_of(victim_profile(con, "csp", NE_LINCS, *PERIOD, suppress_small_numbers=True),
                         "victim_ethnicity")
     assert ethnicity["numerator"].to_dict() == {"asian": SMALL_COUNT_MARK, "black": 0, "mixed": 0,
-                                               "white": SECONDARY_MARK, "other": 0, "not_known": 6}
-    assert ethnicity.loc["black", "denominator"] == 23 and ethnicity.loc["black", "share_of"] == "known"
-    assert ethnicity.loc["not_known", "value"] == pytest.approx(6 / 29)
+                                               "white": SECONDARY_MARK, "other": 0, "not_known": 5}
+    assert ethnicity.loc["black", "denominator"] == 25 and ethnicity.loc["black", "share_of"] == "known"
+    assert ethnicity.loc["not_known", "value"] == pytest.approx(5 / 30)
 
 
 def test_a_unit_outside_the_census_has_no_population():

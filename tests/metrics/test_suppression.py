@@ -1,10 +1,14 @@
-"""Small-number suppression: hand-made cases, then properties over generated exports (hypothesis)."""
+"""Small-number protection: hand-made cases, then properties over generated exports (hypothesis).
+
+Rules 1-4 (small counts, small bases, rates, secondary suppression) are tested on their own
+(``round_to=None``); rule 5 (rounding, and what differences of overlapping cells can recover) after them."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,10 +18,12 @@ from metrics.suppression import (
     REASON_SMALL_DENOMINATOR,
     REASON_SMALL_NUMERATOR,
     SECONDARY_MARK,
+    SMALL_COUNT_LIMIT,
     SMALL_COUNT_MARK,
     suppress,
     suppress_value,
 )
+from metrics.stats import wilson_interval
 
 HIDDEN = (SMALL_COUNT_MARK, SECONDARY_MARK)
 PERIOD = {"period_from": "2024-01-01", "period_to": "2024-12-31"}
@@ -51,7 +57,7 @@ def test_counts_one_to_four_and_the_breakdown_cell_that_would_give_one_away():
         row("incidents", "csp", "A", 0, breakdown="victim_sex", breakdown_value="not_known"),
     ])
     before = frame.copy(deep=True)
-    out = suppress(frame)
+    out = suppress(frame, round_to=None)
     pd.testing.assert_frame_equal(frame, before)  # the input is never changed
     assert out["numerator"].tolist() == [30, 20, SECONDARY_MARK, SMALL_COUNT_MARK, 0]
     assert out["value"].tolist() == [30.0, 20.0, SECONDARY_MARK, SMALL_COUNT_MARK, 0.0]
@@ -67,7 +73,7 @@ def test_rate_rules():
         row("charge_rate", "csp", "D", 12, 40, ci_low=0.18, ci_high=0.45), # shown
         row("charge_rate", "csp", "E", 2, 3, ci_low=0.2, ci_high=0.9),     # both small
     ])
-    out = suppress(frame).set_index("unit_code")
+    out = suppress(frame, round_to=None).set_index("unit_code")
     assert out.loc["A", "numerator"] == SMALL_COUNT_MARK and out.loc["A", "denominator"] == 40
     assert out.loc["A", "value"] is None and np.isnan(out.loc["A", "ci_low"])
     assert out.loc["A", "suppressed_reason"] == REASON_SMALL_NUMERATOR
@@ -88,7 +94,7 @@ def test_csp_rows_under_the_force_total():
         row("arrests", "csp", "C", 20),
         row("arrests", "csp", "D", 0),
     ])
-    out = suppress(frame)
+    out = suppress(frame, round_to=None)
     assert out["numerator"].tolist() == [33, SMALL_COUNT_MARK, SECONDARY_MARK, 20, 0]
 
 
@@ -105,9 +111,9 @@ def test_csps_under_their_division_when_the_caller_says_which():
         row("arrests", "csp", "C2", 30),
         row("arrests", "csp", "C3", 10),
     ])
-    naive = suppress(frame)
+    naive = suppress(frame, round_to=None)
     assert naive["numerator"].tolist() == [43, 33, 10, SMALL_COUNT_MARK, 30, SECONDARY_MARK]
-    told = suppress(frame, csp_divisions={"C1": "D1", "C2": "D1", "C3": "D2"})
+    told = suppress(frame, round_to=None, csp_divisions={"C1": "D1", "C2": "D1", "C3": "D2"})
     assert told["numerator"].tolist() == [43, SECONDARY_MARK, SECONDARY_MARK, SMALL_COUNT_MARK,
                                           SECONDARY_MARK, SECONDARY_MARK]
 
@@ -128,7 +134,7 @@ def test_secondary_suppression_cascades_across_groups():
         row("incidents", "csp", "B", 24, breakdown="victim_sex", breakdown_value="female"),
         row("incidents", "csp", "B", 6, breakdown="victim_sex", breakdown_value="male"),
     ])
-    out = suppress(frame)
+    out = suppress(frame, round_to=None)
     assert out["numerator"].tolist() == [42, 33, 9, 12, SECONDARY_MARK, SMALL_COUNT_MARK, 30,
                                          SECONDARY_MARK, SECONDARY_MARK]
 
@@ -140,7 +146,7 @@ def test_denominators_are_protected_like_numerators():
         row("charge_rate", "csp", "A", 0, 3),
         row("charge_rate", "csp", "B", 10, 40),
     ])
-    out = suppress(frame)
+    out = suppress(frame, round_to=None)
     assert out["denominator"].tolist() == [43, SMALL_COUNT_MARK, SECONDARY_MARK]
     assert out["value"].tolist()[1:] == [None, None]
 
@@ -246,7 +252,7 @@ def test_no_total_reveals_a_single_hidden_cell(frame):
 @given(exports())
 def test_what_is_shown_is_the_true_number(frame):
     before = frame.copy(deep=True)
-    out = suppress(frame)
+    out = suppress(frame, round_to=None)
     pd.testing.assert_frame_equal(frame, before)
     for column in ("numerator", "denominator", "value"):
         shown = out[column].map(lambda v: v not in HIDDEN and v is not None and not pd.isna(v))
@@ -255,3 +261,54 @@ def test_what_is_shown_is_the_true_number(frame):
     # none) is untouched unless secondary suppression picked it.
     untouched = ~out["suppressed"]
     assert not out.loc[untouched, "numerator"].isin(HIDDEN).any()
+
+
+# --- Rule 5: rounding, and what differences can recover -------------------------------------------
+
+def test_shown_counts_are_rounded_to_five_and_rates_worked_from_the_rounded_counts():
+    frame = pd.DataFrame([
+        row("incidents", "csp", "A", 33),                                  # 33 -> 35
+        row("incidents", "csp", "B", 7),                                   # 5, 6, 7 -> 5
+        row("incidents", "csp", "C", 8),                                   # 8 to 12 -> 10
+        row("incidents", "csp", "D", 2),                                   # <5, as before
+        row("incidents", "csp", "E", 0),                                   # 0 stays 0
+        row("charge_rate", "csp", "A", 12, 41, ci_low=0.16, ci_high=0.44),  # 10 of 40 -> 25%
+        # A population rate: the count is rounded, the population (public) is not; 33 / 10,000 x 1,000
+        # a year = 3.3 becomes 35 / 10,000 x 1,000 = 3.5.
+        {**row("incidents_per_1000", "csp", "A", 33, 10_000), "value": 3.3},
+    ])
+    out = suppress(frame)
+    assert out["numerator"].tolist() == [35, 5, 10, SMALL_COUNT_MARK, 0, 10, 35]
+    assert out["value"].tolist()[:5] == [35, 5, 10, SMALL_COUNT_MARK, 0]
+    rate = out.iloc[5]
+    assert (rate["denominator"], rate["value"]) == (40, 0.25)
+    low, high = wilson_interval(10, 40)
+    assert (rate["ci_low"], rate["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    population = out.iloc[6]
+    assert population["denominator"] == 10_000 and population["value"] == pytest.approx(3.5)
+
+
+def feasible(shown) -> set[int] | None:
+    """The true counts a shown cell can stand for (None: hidden without a bound, so nothing to pin)."""
+    if shown == SMALL_COUNT_MARK:
+        return {1, 2, 3, 4}
+    if shown is None or shown == SECONDARY_MARK or (isinstance(shown, float) and np.isnan(shown)):
+        return None
+    n = int(shown)
+    if n == 0:
+        return {0}
+    return {v for v in range(n - 2, n + 3) if v >= SMALL_COUNT_LIMIT}
+
+
+def test_the_example_of_the_finding_cannot_be_recovered():
+    # Maldon's disclosures: February to May 12, February to April 9; May alone 3 shows as <5. Rounded,
+    # the two show as 10 and 10: May is anything from 0 to 4 as far as they tell (and 12 - 9 = 3 is one
+    # of nine candidates, -4 to 4).
+    wide, narrow = suppress(pd.DataFrame([row("dvds_applications", "csp", "M", 12),
+                                          row("dvds_applications", "csp", "M", 9)]))["numerator"]
+    candidates = {a - b for a in feasible(wide) for b in feasible(narrow) if a >= b}
+    assert (wide, narrow) == (10, 10) and candidates == {0, 1, 2, 3, 4}
+    # 6 of 8 high-risk victims referred: shown as 5 of 10, so those not referred are 0 to 7, not 2.
+    referred, victims = suppress(pd.DataFrame([row("high_risk_marac_referral_rate", "csp", "M", 6, 8)])).iloc[0][
+        ["numerator", "denominator"]]
+    assert len({d - n for d in feasible(victims) for n in feasible(referred) if d >= n}) > 1
