@@ -9,7 +9,7 @@ sees the old marts or the new, never half a build):
 2. the staging views (``sql/staging/``): typed, coded, banded views of each extract;
 3. the marts (``sql/marts/``): one fact table per extract with every derived flag as a column, the
    crimes' attrition view and the units dimension;
-4. ``mart_monthly``: every additive measure of the registry counted month by month per force, division
+4. ``mart_monthly_<fact>_<date>``: every additive measure of the registry counted month by month per force, division
    and partnership (compiled by ``metrics.compiler`` from the registry's declarations), so any period of
    whole months is a sum of months;
 5. ``mart_build``: when, with which thresholds, over which data.
@@ -78,6 +78,7 @@ def _reference_dimensions(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build every staging view and mart on ``con`` from its extract tables."""
+    from metrics.comparators import build_comparator_marts  # every force's figures, MSGs (docs/COMPARATORS.md)
     from metrics.compiler import build_monthly_mart  # the registry's measures, compiled once
 
     values = threshold_values()
@@ -87,6 +88,7 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     for mart in MARTS:
         _run(con, f"marts/{mart}", values)
     build_monthly_mart(con)
+    build_comparator_marts(con)
     settings = {key: {"value": item.value, "unit": item.unit, "source": item.source}
                 for key, item in thresholds().items()}
     con.execute(sql("marts/mart_build"), {"built_at": datetime.now().replace(microsecond=0),

@@ -11,10 +11,10 @@ event date and a person column (people):
 - people: each person (per force) once per period (or month), placed at the unit and breakdown values of
   their last record in it (ties broken by the record id), counted when any of their records has the flags.
 
-For a period of whole months with no breakdowns, additive measures are read from ``mart_monthly`` (built
-at load by ``build_monthly_mart``, the same compiled counts month by month at the finest grain: force,
-division and partnership), so the answer is a sum of months; ``source="facts"`` asks the facts instead,
-and the tests hold the two equal.
+For a period of whole months, additive measures are read from the monthly marts (``mart_monthly_<fact>_<date>``,
+built at load by ``build_monthly_mart``: the same compiled counts month by month at the finest grain —
+force, division and partnership — for the headline and every breakdown value), so the answer is a sum of
+months; ``source="facts"`` asks the facts instead, and the tests hold the two equal.
 
 Identifiers in the SQL come from the registry's declarations (checked as plain column names when a
 ``Measure`` is made); every value (dates, codes, units) is a bound parameter.
@@ -34,7 +34,7 @@ from metrics.registry import FACTS, LEVELS, Fact, Measure, all_measures
 
 KEYS = ["unit_code", "month", "breakdown", "breakdown_value"]
 GRAIN = ["force_code", "division_code", "csp_code"]
-MONTHLY_MART = "mart_monthly"
+MONTHLY_MART = "mart_monthly"  # the prefix of the monthly marts' names
 
 
 def _where(measure: Measure) -> str:
@@ -123,44 +123,143 @@ def people_sql(fact: Fact, date_column: str, person: str, measures: Sequence[Mea
     )
 
 
-def _bounds(period_from: date, period_to: date) -> dict:
-    return {"period_start": pd.Timestamp(period_from), "period_end": pd.Timestamp(period_to + timedelta(days=1))}
+def people_table(fact: str, person: str, date_column: str) -> str:
+    """The people mart of one fact, person column and event date."""
+    return f"mart_people_{fact}_{person}_{date_column}"
 
 
-def _monthly_mart_sql(measures: Sequence[Measure], level: str, *, by_month: bool, units: bool,
-                      forces: bool) -> str:
-    unit = FACTS["incidents"].units[level]
-    month = "month" if by_month else "CAST(NULL AS DATE)"
-    clauses = ["measure IN (SELECT unnest($measures))", "month >= $month_start AND month <= $month_end",
-               f"{unit} IS NOT NULL"]
+def _last_column(measure: Measure) -> str:
+    return f"last_{measure.key}"
+
+
+def people_mart_sql(fact: Fact, date_column: str, person: str, measures: Sequence[Measure]) -> str:
+    """One row per record of a person (per force), in the order of its event date and record id, with the
+    date of the person's next record (``next_at``) and, for each measure's flags, the date of the person's
+    latest record up to this one that has them. A person is then counted in a period at the one record of
+    theirs in it whose next record falls after the period, and has a flagged record in the period when that
+    latest flagged date is not before the period's start: a filtered count, no grouping by person."""
+    order = f"PARTITION BY force_code, {person} ORDER BY {date_column}, {fact.record_id}"
+    bands = ", ".join(dict.fromkeys(fact.breakdowns.values()))
+    latest = ", ".join(
+        f'max(CASE WHEN {_where(m)} THEN {date_column} END) OVER (people ROWS BETWEEN UNBOUNDED PRECEDING AND '
+        f'CURRENT ROW) AS "{_last_column(m)}"' for m in measures if m.where)
+    return (
+        f"SELECT force_code, division_code, csp_code{', ' + bands if bands else ''}, "
+        f"{date_column} AS event_at, lead({date_column}) OVER people AS next_at{', ' + latest if latest else ''} "
+        f"FROM {fact.table} WHERE {date_column} IS NOT NULL AND {person} IS NOT NULL "
+        f"WINDOW people AS ({order}) ORDER BY event_at"
+    )
+
+
+def people_mart_counts_sql(fact: Fact, date_column: str, person: str, measures: Sequence[Measure], unit: str, *,
+                           month: bool, breakdowns: list[tuple[str, str]], units: bool, forces: bool) -> str:
+    """Distinct people counted from the people mart (see ``people_mart_sql``)."""
+    month_expr = "CAST(date_trunc('month', event_at) AS DATE)" if month else "CAST(NULL AS DATE)"
+    if month:  # each month is a period of its own: its part inside the period
+        start = "greatest(CAST(date_trunc('month', event_at) AS TIMESTAMP), $period_start)"
+        end = "least(CAST(date_trunc('month', event_at) AS TIMESTAMP) + INTERVAL 1 MONTH, $period_end)"
+    else:
+        start, end = "$period_start", "$period_end"
+    last_in_period = f"(next_at IS NULL OR next_at >= {end})"
+    counted = ", ".join(
+        f'count(*) FILTER (WHERE {last_in_period}'
+        + (f' AND "{_last_column(m)}" >= {start}' if m.where else "") + f') AS "{m.key}"' for m in measures)
+    clauses = ["event_at >= $period_start AND event_at < $period_end", f"{unit} IS NOT NULL"]
     if forces:
         clauses.append("force_code IN (SELECT unnest($forces))")
     if units:
         clauses.append(f"{unit} IN (SELECT unnest($unit_codes))")
-    return (f"SELECT {unit} AS unit_code, {month} AS month, measure, sum(n) AS n FROM {MONTHLY_MART} "
-            f"WHERE {' AND '.join(clauses)} GROUP BY ALL")
+    group_by, name, value = _grouping(unit, month, breakdowns)
+    return (f"SELECT {unit} AS unit_code, {month_expr} AS month, {name} AS breakdown, {value} AS breakdown_value, "
+            f"{counted} FROM {people_table(fact.name, person, date_column)} WHERE {' AND '.join(clauses)} "
+            f"{group_by}")
 
 
-def _from_monthly_mart(con, measures, level, period_from, period_to, *, by_month, unit_codes, forces) -> pd.DataFrame:
-    text = _monthly_mart_sql(measures, level, by_month=by_month, units=unit_codes is not None,
-                             forces=forces is not None)
-    params = {"measures": [m.key for m in measures], "month_start": period_from, "month_end": period_to}
+def _bounds(period_from: date, period_to: date) -> dict:
+    return {"period_start": pd.Timestamp(period_from), "period_end": pd.Timestamp(period_to + timedelta(days=1))}
+
+
+def monthly_table(fact: str, date_column: str) -> str:
+    """The monthly mart of one fact and event date (an identifier made of declared names)."""
+    return f"{MONTHLY_MART}_{fact}_{date_column}"
+
+
+def _monthly_mart_sql(fact: Fact, date_column: str, measures: Sequence[Measure], level: str, *, by_month: bool,
+                      breakdowns: bool, units: bool, forces: bool) -> str:
+    unit = fact.units[level]
+    month = "month" if by_month else "CAST(NULL AS DATE)"
+    clauses = ["month >= $month_start AND month <= $month_end", f"{unit} IS NOT NULL",
+               "(breakdown IS NULL OR breakdown IN (SELECT unnest($breakdowns)))" if breakdowns else "breakdown IS NULL"]
+    if forces:
+        clauses.append("force_code IN (SELECT unnest($forces))")
+    if units:
+        clauses.append(f"{unit} IN (SELECT unnest($unit_codes))")
+    sums = ", ".join(f'sum("{m.key}") AS "{m.key}"' for m in measures)
+    return (f"SELECT {unit} AS unit_code, {month} AS month, breakdown, breakdown_value, {sums} "
+            f"FROM {monthly_table(fact.name, date_column)} WHERE {' AND '.join(clauses)} GROUP BY ALL")
+
+
+def _monthly_mart_params(period_from: date, period_to: date, breakdowns: Sequence[str]) -> dict:
+    return {"month_start": period_from, "month_end": period_to, "breakdowns": list(breakdowns)}
+
+
+# Keys made comparable for joins (NULL never equals NULL in a join): sentinels, turned back at the end.
+_NO_MONTH = "DATE '0001-01-01'"
+_KEYED = ("unit_code, coalesce(month, " + _NO_MONTH + ") AS month_key, coalesce(breakdown, '') AS breakdown_key, "
+          "coalesce(breakdown_value, '') AS value_key")
+KEY_COLUMNS = ("unit_code", "month_key", "breakdown_key", "value_key")
+
+
+def counts_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], level: str, period_from: date,
+               period_to: date, *, by_month: bool = False, breakdowns: Sequence[str] = (),
+               unit_codes: Iterable[str] | None = None, forces: Iterable[str] | None = None,
+               source: str = "auto") -> tuple[str, dict]:
+    """The SQL (and its parameters) of ``count_measures``: one query per group of measures sharing a fact
+    and an event date (and person), joined on the keys ``unit_code, month_key, breakdown_key, value_key``
+    (sentinels for no month and no breakdown); a measure's column is NULL where its group had no row."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown level {level!r}: use one of {', '.join(LEVELS)}.")
+    marts = source == "auto" and _has_monthly_mart(con)
+    from_mart = marts and is_whole_months(period_from, period_to)
+    registered = {m.key for m in all_measures()}
+    params = {**_bounds(period_from, period_to)}
     if unit_codes is not None:
         params["unit_codes"] = list(unit_codes)
     if forces is not None:
         params["forces"] = list(forces)
-    long = con.execute(text, params).df()
-    if long.empty:
-        return pd.DataFrame(columns=KEYS + [m.key for m in measures])
-    wide = long.pivot_table(index=["unit_code", "month"], columns="measure", values="n", aggfunc="sum",
-                            dropna=False).reset_index()
-    wide.columns.name = None
-    wide["breakdown"] = None
-    wide["breakdown_value"] = None
-    for measure in measures:
-        if measure.key not in wide:
-            wide[measure.key] = 0.0
-    return wide[KEYS + [m.key for m in measures]]
+    units, with_forces = unit_codes is not None, forces is not None
+    parts: list[tuple[str, list[Measure]]] = []
+    for (fact_name, date_column, person), members in _group(measures).items():
+        fact = FACTS[fact_name]
+        unit = fact.units[level]
+        columns = _breakdown_columns(fact, breakdowns)
+        if person is None and from_mart and all(m.key in registered for m in members):
+            text = _monthly_mart_sql(fact, date_column, members, level, by_month=by_month,
+                                     breakdowns=bool(columns), units=units, forces=with_forces)
+            params.update(_monthly_mart_params(period_from, period_to, breakdowns))
+        elif person is None:
+            text = records_sql(fact, date_column, members, unit, month=by_month, breakdowns=columns, bounded=True,
+                               units=units, forces=with_forces)
+        elif marts and all(m.key in registered for m in members):
+            text = people_mart_counts_sql(fact, date_column, person, members, unit, month=by_month,
+                                          breakdowns=columns, units=units, forces=with_forces)
+        else:
+            text = people_sql(fact, date_column, person, members, unit, month=by_month, breakdowns=columns,
+                              units=units, forces=with_forces)
+        parts.append((text, members))
+    if not parts:
+        return (f"SELECT CAST(NULL AS VARCHAR) AS unit_code, {_NO_MONTH} AS month_key, '' AS breakdown_key, "
+                "'' AS value_key WHERE false"), {}
+    ctes = [f"g{i} AS (SELECT {_KEYED}, * EXCLUDE (unit_code, month, breakdown, breakdown_value) FROM ({text}))"
+            for i, (text, _) in enumerate(parts)]
+    keys = " UNION ".join(f"SELECT {', '.join(KEY_COLUMNS)} FROM g{i}" for i in range(len(parts)))
+    joins = " ".join(f"LEFT JOIN g{i} USING ({', '.join(KEY_COLUMNS)})" for i in range(len(parts)))
+    columns = ", ".join(f'CAST(g{i}."{m.key}" AS DOUBLE) AS "{m.key}"' for i, (_, members) in enumerate(parts)
+                        for m in members)
+    text = (f"WITH {', '.join(ctes)}, keys AS ({keys}) "
+            f"SELECT {', '.join('keys.' + k for k in KEY_COLUMNS)}, {columns} FROM keys {joins}")
+    used = {k: v for k, v in params.items() if f"${k}" in text}
+    return text, used
 
 
 def count_measures(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], level: str, period_from: date,
@@ -170,83 +269,44 @@ def count_measures(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], 
     """One row per unit (and month, and breakdown value) with each measure's count; see the module doc.
 
     ``month`` is the first of the month when ``by_month``, else null. ``breakdown`` and
-    ``breakdown_value`` are null on the headline rows. ``source``: ``auto`` (the monthly mart where it
-    can answer), ``facts`` or ``mart`` (tests).
+    ``breakdown_value`` are null on the headline rows; a measure is NaN where nothing of its fact and date
+    had the row's key. ``source``: ``auto`` (the marts where they can answer), ``facts`` (tests: always
+    the fact tables).
     """
-    if level not in LEVELS:
-        raise ValueError(f"Unknown level {level!r}: use one of {', '.join(LEVELS)}.")
-    unit_codes = list(unit_codes) if unit_codes is not None else None
-    forces = list(forces) if forces is not None else None
-    frames: list[pd.DataFrame] = []
-    from_mart = (source == "mart" or (source == "auto" and not breakdowns and is_whole_months(period_from, period_to)))
-    additive = [m for m in measures if m.additive]
-    if from_mart and additive and _has_monthly_mart(con):
-        frames.append(_from_monthly_mart(con, additive, level, period_from, period_to, by_month=by_month,
-                                         unit_codes=unit_codes, forces=forces))
-        remaining = [m for m in measures if not m.additive]
-    else:
-        remaining = list(measures)
-    params = {**_bounds(period_from, period_to)}
-    if unit_codes is not None:
-        params["unit_codes"] = unit_codes
-    if forces is not None:
-        params["forces"] = forces
-    for (fact_name, date_column, person), members in _group(remaining).items():
-        fact = FACTS[fact_name]
-        unit = fact.units[level]
-        columns = _breakdown_columns(fact, breakdowns)
-        if person is None:
-            text = records_sql(fact, date_column, members, unit, month=by_month, breakdowns=columns, bounded=True,
-                               units=unit_codes is not None, forces=forces is not None)
-        else:
-            text = people_sql(fact, date_column, person, members, unit, month=by_month, breakdowns=columns,
-                              units=unit_codes is not None, forces=forces is not None)
-        used = {k: v for k, v in params.items() if f"${k}" in text}
-        frames.append(con.execute(text, used).df())
-    return merge_counts(frames, [m.key for m in measures])
+    text, params = counts_sql(con, measures, level, period_from, period_to, by_month=by_month,
+                              breakdowns=breakdowns, unit_codes=unit_codes, forces=forces, source=source)
+    frame = con.execute(
+        f"SELECT unit_code, CASE WHEN month_key <> {_NO_MONTH} THEN month_key END AS month, "
+        "nullif(breakdown_key, '') AS breakdown, CASE WHEN breakdown_key <> '' THEN value_key END AS breakdown_value, "
+        f"* EXCLUDE ({', '.join(KEY_COLUMNS)}) FROM ({text})", params).df()
+    frame["month"] = [None if pd.isna(m) else pd.Timestamp(m).date() for m in frame["month"]]
+    for key in ("breakdown", "breakdown_value"):
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    for measure in measures:
+        if measure.key not in frame:
+            frame[measure.key] = np.nan
+    return frame[KEYS + [m.key for m in measures]]
 
 
 def _has_monthly_mart(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND database_name = current_database()",
-        {"name": MONTHLY_MART}).fetchall()[0][0])
-
-
-def merge_counts(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """Outer-join per-group frames on the keys. A measure with no row for a key is NaN there (nothing of
-    its fact and date had that key): callers count it as 0 on headline rows and leave out breakdown rows
-    that none of a metric's measures produced."""
-    frames = [f for f in frames if len(f.columns)]
-    if not frames:
-        return pd.DataFrame(columns=KEYS + columns)
-    merged = None
-    for frame in frames:
-        frame = frame.copy()
-        for key in KEYS:
-            frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
-        frame["month"] = [None if m is None else pd.Timestamp(m).date() for m in frame["month"]]
-        merged = frame if merged is None else merged.merge(frame, on=KEYS, how="outer")
-    for column in columns:
-        if column not in merged:
-            merged[column] = np.nan
-    merged[columns] = merged[columns].astype(float)
-    return merged[KEYS + columns].reset_index(drop=True)
+        {"name": monthly_table("incidents", "reported_at")}).fetchall()[0][0])
 
 
 # --- the monthly mart, built at load ---------------------------------------------------------------
 
 def build_monthly_mart(con: duckdb.DuckDBPyConnection) -> None:
-    """``mart_monthly``: every additive measure of the registry, per force, division, partnership and month
-    (long: ``force_code, division_code, csp_code, month, measure, n``; only months with something counted)."""
-    selects = []
-    for (fact_name, date_column, person), members in _group(m for m in all_measures() if m.additive).items():
+    """The monthly marts: for each fact and event date, every additive measure of the registry counted per
+    force, division, partnership and month, for the headline (``breakdown`` null) and for each value of
+    each breakdown the fact offers. A period of whole months is then a sum of months."""
+    con.execute(f"DROP TABLE IF EXISTS {MONTHLY_MART}")  # the single long table of earlier builds
+    for (fact_name, date_column, _), members in _group(m for m in all_measures() if m.additive).items():
         fact = FACTS[fact_name]
-        counted = records_sql(fact, date_column, members, ", ".join(GRAIN), month=True, breakdowns=[],
-                              bounded=False, units=False, forces=False)
-        columns = ", ".join(f'"{m.key}"' for m in members)
-        selects.append(
-            f"SELECT force_code, division_code, csp_code, month, measure, n FROM "
-            f"(UNPIVOT ({counted}) ON {columns} INTO NAME measure VALUE n) WHERE n <> 0"
-        )
-    con.execute(f"CREATE OR REPLACE TABLE {MONTHLY_MART} AS " + " UNION ALL ".join(selects)
-                + " ORDER BY measure, month")
+        counted = records_sql(fact, date_column, members, ", ".join(GRAIN), month=True,
+                              breakdowns=_breakdown_columns(fact, list(fact.breakdowns)), bounded=False,
+                              units=False, forces=False)
+        con.execute(f"CREATE OR REPLACE TABLE {monthly_table(fact_name, date_column)} AS {counted} ORDER BY month")
+    for (fact_name, date_column, person), members in _group(m for m in all_measures() if not m.additive).items():
+        con.execute(f"CREATE OR REPLACE TABLE {people_table(fact_name, person, date_column)} AS "
+                    + people_mart_sql(FACTS[fact_name], date_column, person, members))

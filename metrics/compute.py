@@ -1,15 +1,17 @@
 """The registry's metrics for a level and a period, in the export format of the catalogue.
 
-``compute(con, level, period_from, period_to, ...)`` asks the compiler (``metrics.compiler``) for every
-measure the metrics need, then turns numerators and denominators into values as the registry's
-conventions say: a count is its numerator; a proportion is numerator / denominator with a 95% Wilson
-interval; a rate is numerator / denominator x per, a population rate annualised unless the period is 12
-whole months (``metrics.periods.annualising_factor``). Units pool: a level's numerators and denominators
-sum to the force's, so a rate for a group of units is the sum of numerators over the sum of
-denominators, never a mean of rates. Every unit of the level gets a headline row for every metric (zero
-where nothing happened); breakdown rows follow for the breakdowns each metric allows.
+``compute(con, level, period_from, period_to, ...)`` asks the compiler (``metrics.compiler.counts_sql``)
+for every measure the metrics need and, in the same DuckDB query, turns numerators and denominators into
+values as the registry's conventions say: a count is its numerator; a proportion is numerator /
+denominator with a 95% Wilson interval; a rate is numerator / denominator x per, a population rate
+annualised unless the period is 12 whole months (``metrics.periods.annualising_factor``). Units pool: a
+level's numerators and denominators sum to the force's, so a rate for a group of units is the sum of
+numerators over the sum of denominators, never a mean of rates. Every unit of the level gets a headline row
+for every metric (zero where nothing happened); breakdown rows follow for the categories holding a case of
+each metric's own measures, for the breakdowns it allows.
 
-``monthly_series`` gives several metrics month by month for one unit (each month a period of its own).
+``monthly_series`` gives several metrics month by month for one unit (each month a period of its own: the
+part of it inside the period, annualised as such).
 """
 from __future__ import annotations
 
@@ -17,18 +19,20 @@ from datetime import date
 from typing import Iterable
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from metrics.compiler import count_measures
-from metrics.periods import annualising_factor, days_in_period, month_end, months_in_period, parse_day
+from metrics.compiler import KEY_COLUMNS, counts_sql
+from metrics.periods import annualising_factor, days_in_period, months_in_period, parse_day
 from metrics.registry import LEVELS, METRICS, Measure, Metric, all_measures
-from metrics.stats import wilson_interval
 from metrics.units import level_units
 
 COLUMNS = ["metric_id", "level", "unit_code", "unit_name", "period_from", "period_to", "breakdown",
            "breakdown_value", "numerator", "denominator", "value", "ci_low", "ci_high"]
 MONTHLY_COLUMNS = ["month", "numerator", "denominator", "value"]
+# The 97.5th percentile of the standard normal: the 95% Wilson interval's z.
+WILSON_Z = 1.959963984540054
+_NO_MONTH = date(1, 1, 1)
+_POPULATIONS = ("population", "population_16plus", "population_female_16plus")
 
 
 def _as_day(value: date | str) -> date:
@@ -50,92 +54,121 @@ def _check(level: str, period_from: date, period_to: date, metric_ids: Iterable[
     return ids
 
 
-def _long(counts: pd.DataFrame, metrics: list[Metric], units: pd.DataFrame, *, breakdown_rows: bool) -> pd.DataFrame:
-    """One row per metric and counted key with numerator and denominator (population rates: the unit's
-    population)."""
-    parts = []
-    for metric in metrics:
-        rows = counts
-        if breakdown_rows:
-            rows = rows[rows["breakdown"].isin(metric.breakdowns)]
-        if rows.empty:
-            continue
-        if breakdown_rows:  # a breakdown lists the categories holding a case of the metric's own measures
-            rows = rows[(rows[[m.key for m in metric.measures]].fillna(0.0) > 0).any(axis=1)]
-            if rows.empty:
-                continue
-        numerator = rows[metric.numerator.key].fillna(0.0).to_numpy(dtype=float)
+def _metric_rows(metrics: list[Metric], *, breakdown_rows: bool) -> str:
+    """One SELECT per metric over ``counts``: its numerator and denominator on each key (ids and breakdown
+    names are the registry's identifiers, never input)."""
+    selects = []
+    for order, metric in enumerate(metrics):
+        numerator = f'"{metric.numerator.key}"'
         if isinstance(metric.denominator, Measure):
-            denominator = rows[metric.denominator.key].fillna(0.0).to_numpy(dtype=float)
-        elif metric.population:
-            if breakdown_rows:  # a population is not broken down
-                continue
-            denominator = np.full(len(rows), np.nan)  # the unit's population, set on the grid
+            denominator = f'"{metric.denominator.key}"'
         else:
-            denominator = np.full(len(rows), np.nan)
-        parts.append(pd.DataFrame({
-            "metric_id": metric.id, "unit_code": rows["unit_code"].to_numpy(), "month": rows["month"].to_numpy(),
-            "breakdown": rows["breakdown"].to_numpy(), "breakdown_value": rows["breakdown_value"].to_numpy(),
-            "numerator": numerator, "denominator": denominator,
-        }))
-    if not parts:
-        return pd.DataFrame(columns=["metric_id", "unit_code", "month", "breakdown", "breakdown_value",
-                                     "numerator", "denominator"])
-    return pd.concat(parts, ignore_index=True)
+            denominator = "CAST(NULL AS DOUBLE)"  # a count; a population comes from the units
+        if breakdown_rows:
+            if not metric.breakdowns or metric.population:
+                continue
+            allowed = ", ".join(f"'{b}'" for b in metric.breakdowns)
+            holds = " OR ".join(f'coalesce("{m.key}", 0) > 0' for m in metric.measures)
+            where = f"breakdown_key IN ({allowed}) AND ({holds})"
+        else:
+            where = "breakdown_key = ''"
+        selects.append(f"SELECT '{metric.id}' AS metric_id, {order} AS metric_order, {', '.join(KEY_COLUMNS)}, "
+                       f"coalesce({numerator}, 0) AS numerator, coalesce({denominator}, 0) AS denominator "
+                       f"FROM counts WHERE {where}")
+    return " UNION ALL ".join(selects) if selects else ""
 
 
-def _headline_grid(rows: pd.DataFrame, metrics: list[Metric], unit_codes: list[str], months: list,
-                   units: pd.DataFrame) -> pd.DataFrame:
-    """Every metric, unit and month a headline row: zero numerator (and denominator) where nothing
-    happened; a population rate's denominator is the unit's population whatever happened (unknown when
-    the reference tables do not give it)."""
-    grid = pd.MultiIndex.from_product([[m.id for m in metrics], unit_codes, months],
-                                      names=["metric_id", "unit_code", "month"])
-    filled = rows.set_index(["metric_id", "unit_code", "month"]).reindex(grid).reset_index()
-    filled["breakdown"] = None
-    filled["breakdown_value"] = None
-    filled["numerator"] = filled["numerator"].fillna(0.0)
-    filled["denominator"] = filled["denominator"].fillna(0.0)
-    population = units.set_index("unit_code")
-    for metric in metrics:
-        if metric.population:
-            chosen = filled["metric_id"] == metric.id
-            filled.loc[chosen, "denominator"] = filled.loc[chosen, "unit_code"].map(
-                population[metric.population]).astype(float)
-    return filled
+def _metric_table(metrics: list[Metric]) -> str:
+    rows = ", ".join(
+        f"('{m.id}', {i}, '{m.kind}', {float(m.per or 1)}, {str(m.annualised).lower()}, "
+        f"{repr(m.population) if m.population else 'NULL'})" for i, m in enumerate(metrics))
+    return f"SELECT * FROM (VALUES {rows}) AS t(metric_id, metric_order, kind, per, annualised, population)"
 
 
-def _values(rows: pd.DataFrame, factor: np.ndarray) -> pd.DataFrame:
-    """value (and a Wilson interval for proportions) from numerator and denominator."""
-    out = rows.copy()
-    kind = out["metric_id"].map({mid: m.kind for mid, m in METRICS.items()}).to_numpy()
-    per = out["metric_id"].map({mid: m.per or 1 for mid, m in METRICS.items()}).to_numpy(dtype=float)
-    annualised = out["metric_id"].map({mid: m.annualised for mid, m in METRICS.items()}).to_numpy(dtype=bool)
-    num = out["numerator"].to_numpy(dtype=float)
-    den = out["denominator"].to_numpy(dtype=float)
-    scale = np.where(annualised, factor, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(den > 0, num / den, np.nan)
-    out["value"] = np.where(kind == "count", num, np.where(kind == "rate", ratio * per * scale, ratio))
-    out["ci_low"] = np.nan
-    out["ci_high"] = np.nan
-    proportion = kind == "proportion"
-    if proportion.any():
-        low, high = wilson_interval(num[proportion], den[proportion])
-        out.loc[proportion, "ci_low"] = low
-        out.loc[proportion, "ci_high"] = high
-    counts = kind == "count"
-    out.loc[counts, "denominator"] = np.nan
-    out["numerator"] = pd.array(np.round(num), dtype="Int64")
-    out["denominator"] = pd.array(np.round(out["denominator"].to_numpy(dtype=float)), dtype="Float64").astype("Int64")
-    return out
+def _export_sql(counts: str, metrics: list[Metric], *, breakdowns: bool, months: bool, unit_filter: bool) -> str:
+    """The export frame, from the compiled counts to values, in one query."""
+    population = "CASE m.population " + " ".join(f"WHEN '{p}' THEN u.{p}" for p in _POPULATIONS) + " END"
+    headline_rows = _metric_rows(metrics, breakdown_rows=False)
+    detail_rows = _metric_rows(metrics, breakdown_rows=True) if breakdowns else ""
+    unit_clause = " AND unit_code IN (SELECT unnest($unit_codes))" if unit_filter else ""
+    month_keys = "SELECT unnest($months) AS month_key" if months else f"SELECT DATE '{_NO_MONTH.isoformat()}' AS month_key"
+    factor = ("CASE WHEN r.month_key = DATE '0001-01-01' THEN $factor ELSE 365.25 / (date_diff('day', "
+              "greatest(r.month_key, $period_from), least(CAST(r.month_key + INTERVAL 1 MONTH AS DATE) - 1, "
+              "$period_to)) + 1) END")
+    detail = (f" UNION ALL SELECT d.metric_id, d.metric_order, d.unit_code, d.month_key, d.breakdown_key, d.value_key, "
+              f"d.numerator, d.denominator FROM detail AS d JOIN units USING (unit_code)") if detail_rows else ""
+    return f"""
+WITH counts AS ({counts}),
+metrics AS ({_metric_table(metrics)}),
+units AS (
+    SELECT unit_code, unit_name, {', '.join(_POPULATIONS)} FROM dim_units
+    WHERE level = $level AND (CAST($forces AS VARCHAR[]) IS NULL OR list_contains($forces, force_code)){unit_clause}
+    UNION ALL
+    SELECT DISTINCT unit_code, NULL, NULL, NULL, NULL FROM counts
+    WHERE unit_code NOT IN (SELECT unit_code FROM dim_units WHERE level = $level){unit_clause}
+),
+months AS ({month_keys}),
+headline AS ({headline_rows}),
+{"detail AS (" + detail_rows + ")," if detail_rows else ""}
+rows AS (
+    SELECT m.metric_id, m.metric_order, u.unit_code, mo.month_key, '' AS breakdown_key, '' AS value_key,
+           coalesce(h.numerator, 0) AS numerator,
+           CASE WHEN m.population IS NOT NULL THEN {population} ELSE coalesce(h.denominator, 0) END AS denominator
+    FROM metrics AS m CROSS JOIN units AS u CROSS JOIN months AS mo
+    LEFT JOIN headline AS h ON h.metric_id = m.metric_id AND h.unit_code = u.unit_code AND h.month_key = mo.month_key
+    {detail}
+),
+valued AS (
+    SELECT r.*, m.kind,
+           CASE WHEN r.denominator > 0 THEN r.numerator / r.denominator END AS ratio,
+           m.per * CASE WHEN m.annualised THEN {factor} ELSE 1 END AS scale
+    FROM rows AS r JOIN metrics AS m USING (metric_id)
+),
+wilson AS (
+    SELECT *,
+           CASE WHEN kind = 'proportion' AND denominator > 0 THEN
+               (ratio + $z * $z / (2 * denominator)) / (1 + $z * $z / denominator) END AS centre,
+           CASE WHEN kind = 'proportion' AND denominator > 0 THEN
+               $z * sqrt(greatest(ratio * (1 - ratio) / denominator + $z * $z / (4 * denominator * denominator), 0))
+               / (1 + $z * $z / denominator) END AS half
+    FROM valued
+)
+SELECT w.metric_id, w.unit_code, u.unit_name, w.month_key,
+       nullif(w.breakdown_key, '') AS breakdown,
+       CASE WHEN w.breakdown_key <> '' THEN w.value_key END AS breakdown_value,
+       w.numerator,
+       CASE WHEN w.kind <> 'count' THEN w.denominator END AS denominator,
+       CASE w.kind WHEN 'count' THEN w.numerator WHEN 'proportion' THEN w.ratio ELSE w.ratio * w.scale END AS value,
+       CASE WHEN w.centre IS NOT NULL THEN greatest(w.centre - w.half, 0) END AS ci_low,
+       CASE WHEN w.centre IS NOT NULL THEN least(w.centre + w.half, 1) END AS ci_high
+FROM wilson AS w
+LEFT JOIN units AS u USING (unit_code)
+ORDER BY w.metric_order, w.unit_code, w.month_key, w.breakdown_key <> '', w.breakdown_key, w.value_key
+"""
 
 
-def _unit_list(units: pd.DataFrame, counts: pd.DataFrame, unit_codes: list[str] | None) -> list[str]:
-    found = set(units["unit_code"].dropna()) | set(counts["unit_code"].dropna())
+def _run(con: duckdb.DuckDBPyConnection, metrics: list[Metric], level: str, period_from: date, period_to: date, *,
+         breakdowns: bool, by_month: bool, unit_codes: list[str] | None, forces: list[str] | None,
+         source: str) -> pd.DataFrame:
+    names = sorted({b for m in metrics for b in m.breakdowns}) if breakdowns else []
+    measures = all_measures([m.id for m in metrics])
+    # The categories are asked of the same marts as the headline, joined on the same keys.
+    counts, params = counts_sql(con, measures, level, period_from, period_to, by_month=by_month, breakdowns=names,
+                                unit_codes=unit_codes, forces=forces, source=source)
+    text = _export_sql(counts, metrics, breakdowns=bool(names), months=by_month, unit_filter=unit_codes is not None)
+    params = {**params, "level": level, "forces": forces, "z": WILSON_Z, "period_from": period_from,
+              "period_to": period_to, "factor": annualising_factor(period_from, period_to)}
+    if by_month:
+        params["months"] = months_in_period(period_from, period_to)
     if unit_codes is not None:
-        found &= set(unit_codes)
-    return sorted(found)
+        params["unit_codes"] = unit_codes
+    frame = con.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).df()
+    frame["numerator"] = pd.array(frame["numerator"].round(), dtype="Float64").astype("Int64")
+    frame["denominator"] = pd.array(frame["denominator"].round(), dtype="Float64").astype("Int64")
+    for column in ("breakdown", "breakdown_value"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame["unit_name"] = frame["unit_name"].astype(object).where(frame["unit_name"].notna(), frame["unit_code"])
+    return frame
 
 
 def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str, period_to: date | str, *,
@@ -151,57 +184,27 @@ def compute(con: duckdb.DuckDBPyConnection, level: str, period_from: date | str,
     ids = _check(level, period_from, period_to, metric_ids)
     if not ids:
         return pd.DataFrame(columns=COLUMNS)
-    metrics = [METRICS[mid] for mid in ids]
-    unit_codes = list(unit_codes) if unit_codes is not None else None
-    units = level_units(con, level, forces)
-    counts = count_measures(con, all_measures(ids), level, period_from, period_to, unit_codes=unit_codes,
-                            forces=forces, source=source)
-    wanted_units = _unit_list(units, counts, unit_codes)
-    headline = _headline_grid(_long(counts, metrics, units, breakdown_rows=False), metrics, wanted_units,
-                              [None], units)
-    parts = [headline]
-    with_breakdowns = [m for m in metrics if m.breakdowns]
-    if breakdowns and with_breakdowns:
-        names = sorted({b for m in with_breakdowns for b in m.breakdowns})
-        detail = count_measures(con, all_measures([m.id for m in with_breakdowns]), level, period_from, period_to,
-                                breakdowns=names, unit_codes=unit_codes, forces=forces, source="facts")
-        detail = detail[detail["breakdown"].notna() & detail["unit_code"].isin(wanted_units)]
-        parts.append(_long(detail, with_breakdowns, units, breakdown_rows=True))
-    rows = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    out = _values(rows, np.full(len(rows), annualising_factor(period_from, period_to)))
-    names = units.set_index("unit_code")["unit_name"]
-    out["unit_name"] = out["unit_code"].map(names).fillna(out["unit_code"])
-    out["level"] = level
-    out["period_from"] = period_from
-    out["period_to"] = period_to
-    order = {mid: i for i, mid in enumerate(METRICS)}
-    out["_order"] = out["metric_id"].map(order)
-    out["_is_breakdown"] = out["breakdown"].notna()
-    out = out.sort_values(["_order", "unit_code", "_is_breakdown", "breakdown", "breakdown_value"],
-                          na_position="first", kind="stable")
-    return out[COLUMNS].reset_index(drop=True)
+    frame = _run(con, [METRICS[mid] for mid in ids], level, period_from, period_to, breakdowns=breakdowns,
+                 by_month=False, unit_codes=list(unit_codes) if unit_codes is not None else None,
+                 forces=list(forces) if forces is not None else None, source=source)
+    frame["level"] = level
+    frame["period_from"] = period_from
+    frame["period_to"] = period_to
+    return frame[COLUMNS]
 
 
 def monthly_series(con: duckdb.DuckDBPyConnection, metric_ids: Iterable[str], level: str, unit_code: str,
                    period_from: date | str, period_to: date | str, *, source: str = "auto") -> pd.DataFrame:
     """Several metrics month by month for one unit: columns ``metric_id, month, numerator, denominator,
-    value`` (by metric in the order given, then by month). Each month is a period of its own (the part of
-    it inside the period), so a population rate is annualised per month."""
+    value`` (by metric in the order given, then by month)."""
     period_from, period_to = _as_day(period_from), _as_day(period_to)
     ids = _check(level, period_from, period_to, metric_ids)
-    metrics = [METRICS[mid] for mid in ids]
-    units = level_units(con, level)
-    counts = count_measures(con, all_measures(ids), level, period_from, period_to, by_month=True,
-                            unit_codes=[unit_code], source=source)
-    if unit_code not in set(units["unit_code"]) and unit_code not in set(counts["unit_code"]):
+    frame = _run(con, [METRICS[mid] for mid in ids], level, period_from, period_to, breakdowns=False, by_month=True,
+                 unit_codes=[unit_code], forces=None, source=source)
+    if frame.empty and unit_code not in set(level_units(con, level)["unit_code"]):
         raise KeyError(f"No {level} {unit_code!r} in the reference tables or the data.")
-    months = months_in_period(period_from, period_to)
-    rows = _headline_grid(_long(counts, metrics, units, breakdown_rows=False), metrics, [unit_code], months, units)
-    factor = {m: annualising_factor(max(m, period_from), min(month_end(m), period_to)) for m in months}
-    out = _values(rows, rows["month"].map(factor).to_numpy(dtype=float))
-    out["_order"] = out["metric_id"].map({mid: i for i, mid in enumerate(ids)})
-    out = out.sort_values(["_order", "month"], kind="stable")
-    return out[["metric_id", *MONTHLY_COLUMNS]].reset_index(drop=True)
+    frame["month"] = [pd.Timestamp(m).date() for m in frame["month_key"]]
+    return frame[["metric_id", *MONTHLY_COLUMNS]].reset_index(drop=True)
 
 
 def monthly(con: duckdb.DuckDBPyConnection, metric_id: str, level: str, unit_code: str,

@@ -1,6 +1,6 @@
 """The monthly mart gives exactly the numbers of the facts.
 
-Headline counts of whole months are sums of ``mart_monthly`` (the compiled counts, month by month, built
+Counts of whole months are sums of the monthly marts (the compiled counts, month by month, built
 at load; ``source="auto"``, the default); ``source="facts"`` asks the fact tables for the period itself.
 On the synthetic test force (every table filled, 42 months) the two must agree to the last digit for
 every metric at every level: periods of 12 and 6 whole months, their previous periods, the monthly
