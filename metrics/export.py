@@ -30,9 +30,33 @@ def _json_value(value):
 
 
 def to_json(frame: pd.DataFrame) -> str:
-    records = [{column: _json_value(value) for column, value in zip(frame.columns, row)}
-               for row in frame.itertuples(index=False, name=None)]
-    return json.dumps(records, indent=1, ensure_ascii=False)
+    """One JSON object per row: null for missing, ISO dates, plain numbers (and a suppression mark as the
+    string it is). A plain export (a national one has 250,000 rows) is written by DuckDB's JSON writer; a
+    protected one, whose cells mix numbers and marks, cell by cell."""
+    numeric = ("numerator", "denominator", "value", "ci_low", "ci_high")
+    if all(pd.api.types.is_numeric_dtype(frame[c]) for c in numeric if c in frame):
+        return _duckdb_json(frame)
+    out = frame.astype(object).where(frame.notna(), None)
+    for column in out.columns:
+        if len(out) and isinstance(out[column].iloc[0], (date, datetime)):
+            out[column] = out[column].map(_json_value)
+    return json.dumps(out.to_dict("records"), indent=1, ensure_ascii=False, default=_json_value)
+
+
+def _duckdb_json(frame: pd.DataFrame) -> str:
+    import tempfile
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="daperf-export-") as folder:
+        path = Path(folder) / "export.json"
+        con = duckdb.connect()
+        try:
+            con.register("export_frame", frame)
+            con.execute("COPY (SELECT * FROM export_frame) TO $path (FORMAT JSON, ARRAY true)", {"path": str(path)})
+        finally:
+            con.close()
+        return path.read_text(encoding="utf-8")
 
 
 def resolve_period(date_from: str | None, date_to: str | None, today: date | None = None) -> tuple[date, date]:
