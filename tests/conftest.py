@@ -164,7 +164,7 @@ def build_synthetic_force(path: Path, *, today: date | None = None, seed: int = 
         "offence_code": ["8N", "8U", "105A", "8Q", "1"],
         "offence_description": ["Assault with injury", "Controlling or coercive behaviour", "Assault without injury",
                                 "Stalking", "Murder"],
-        "offence_group": ["violence_with_injury", "coercive_control", "violence_without_injury", "stalking_harassment",
+        "offence_group": ["violence_with_injury", "controlling_coercive", "violence_without_injury", "stalking_harassment",
                           "homicide"],
         "is_homicide": [False, False, False, False, True],
     })

@@ -51,7 +51,7 @@ class ForceBuilder:
             {"offence_code": "8N", "offence_description": "Assault with injury",
              "offence_group": "violence_with_injury", "is_homicide": False},
             {"offence_code": "8U", "offence_description": "Controlling or coercive behaviour",
-             "offence_group": "coercive_control", "is_homicide": False},
+             "offence_group": "controlling_coercive", "is_homicide": False},
             {"offence_code": "1", "offence_description": "Murder", "offence_group": "homicide",
              "is_homicide": True}])
 
