@@ -10,7 +10,7 @@ PORT ?= 8050
 # The demo's pseudonymisation key lives outside the repository, like a real deployment's.
 export DAPERF_KEY_FILE ?= $(HOME)/.config/daperf/pseudonymisation.key
 
-.PHONY: run test test-fast test-browser bench demo-db chromium clean help
+.PHONY: run test test-fast test-browser bench demo-db chromium postgresql clean help
 
 help:
 	@echo "make run    - set up, generate and load the demo force, serve http://127.0.0.1:8050 (PORT=... for another)"
@@ -44,10 +44,18 @@ chromium:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
-test: $(BIN)/.installed chromium
+# The state-store tests start a PostgreSQL server of their own from Debian's binaries (no service runs).
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "The state-store tests need Debian's postgresql: sudo apt-get install postgresql"; exit 1; fi; \
+	fi
+
+test: $(BIN)/.installed chromium postgresql
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(BIN)/.installed
+test-fast: $(BIN)/.installed postgresql
 	$(BIN)/python -m pytest -n 2 -m "not browser"
 
 test-browser: $(BIN)/.installed chromium

@@ -9,7 +9,13 @@ Filters in the URL
   ``division=CODE``, ``csp=CODE``, ``metric=ID``); a missing or malformed period falls back to
   ``metrics.periods.default_period`` (rolling 12 months ending with the last complete month of the data).
   ``FilterState.from_values(from_, to, division, csp, metric)`` does the same from control values, and
-  ``state.query_string()`` gives ``?from=...&to=...`` for links.
+  ``state.query_string()`` gives ``?from=...&to=...`` for links. Every value is checked: one that is not
+  a month, a division, a partnership or a measure falls back to a default and ``state.notices`` says so
+  (``default_division=`` names the fallback of a page that always shows one division). The month
+  controls list the data's months and the months asked for (marked "no data" outside the data), so a
+  control always shows what the content is for. ``period_order_problem(from_, to)``: a callback's message
+  for a period chosen in the controls that ends before it starts (shown instead of figures).
+  ``division_name(code)``: a division's name.
 - ``filter_bar(page, state, fields=("from", "to", "division", "csp"), all_divisions=True, csp_codes=None,
   division_codes=None)``: labelled native selects with
   ids ``ids.filter_id(page, name)``. The shell copies their values into the URL query string as they
@@ -96,9 +102,13 @@ class FilterState:
         division: str | None = None,
         csp: str | None = None,
         metric: str | None = None,
+        *,
+        default_division: str | None = None,
     ) -> "FilterState":
         """The filters as given, each checked: a value that is not a month, a division, a partnership or a
-        measure of this database falls back to the default, and ``notices`` says so (never silently)."""
+        measure of this database falls back to the default, and ``notices`` says so (never silently).
+        ``default_division``: the division a page shows when none (or an unknown one) is given, for pages
+        that always show one division (else "all divisions")."""
         default = cls.default()
         notices: list[str] = []
         start = _parse_month(from_month)
@@ -116,11 +126,20 @@ class FilterState:
             start, end = default.period_from, default.period_to
         division, csp, metric = division or None, csp or None, metric or None
         if division and data.database_ready() and division not in set(data.divisions()["division_code"]):
-            notices.append(f"There is no division “{division}” in this data: showing all divisions.")
+            instead = division_name(default_division) if default_division else "all divisions"
+            notices.append(f"There is no division “{division}” in this data: showing {instead} instead.")
             division = None
+        division = division or default_division
         if csp and data.database_ready() and csp not in set(data.csps()["csp_code"]):
             notices.append(f"There is no partnership “{csp}” in this data: choose one from the list.")
             csp = None
+        if csp and division and data.database_ready():
+            place = data.csps().set_index("csp_code").loc[csp]
+            if place["division_code"] != division:
+                names = data.divisions().set_index("division_code")["division_name"]
+                notices.append(f"{place['csp_name']} is in {names.get(place['division_code'], place['division_code'])}, "
+                               f"not {names.get(division, division)}: showing {place['csp_name']}.")
+                division = place["division_code"]
         if metric:
             from metrics.registry import METRICS
 
@@ -130,14 +149,15 @@ class FilterState:
         return cls(start, end, division, csp, metric, tuple(notices))
 
     @classmethod
-    def from_query(cls, query: Mapping[str, Any]) -> "FilterState":
+    def from_query(cls, query: Mapping[str, Any], *, default_division: str | None = None) -> "FilterState":
         def text(key: str) -> str | None:
             value = query.get(key)
             if isinstance(value, (list, tuple)):
                 value = value[0] if value else None
             return str(value) if value not in (None, "") else None
 
-        return cls.from_values(text("from"), text("to"), text("division"), text("csp"), text("metric"))
+        return cls.from_values(text("from"), text("to"), text("division"), text("csp"), text("metric"),
+                               default_division=default_division)
 
     def with_notice(self, message: str) -> "FilterState":
         return replace(self, notices=(*self.notices, message))
@@ -175,16 +195,27 @@ def dom_id(component_id: str | dict) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def division_name(code: str) -> str:
+    """A division's name (its code only if the reference table has none)."""
+    frame = data.divisions()
+    match = frame[frame["division_code"] == code]
+    return str(match.iloc[0]["division_name"]) if len(match) else code
+
+
 def _month_options(state: FilterState) -> list[dict[str, str]]:
+    """The months of the data, and the months the address asks for even when the data do not reach them,
+    so the controls always show the period the content is for (never a silent substitute)."""
     months = data.data_months() if data.database_ready() else None
-    first = min(state.period_from, months.first_month if months else state.period_from)
-    last = max(state.period_to.replace(day=1), months.last_month if months else state.period_to)
-    options = []
-    cursor = first
-    while cursor <= last:
-        options.append({"label": f"{cursor:%b %Y}", "value": _month_key(cursor)})
-        cursor = add_months(cursor, 1)
-    return options
+    chosen = {state.period_from.replace(day=1), state.period_to.replace(day=1)}
+    listed = set(chosen)
+    if months is not None:
+        cursor = months.first_month
+        while cursor <= months.last_month:
+            listed.add(cursor)
+            cursor = add_months(cursor, 1)
+    return [{"label": f"{month:%b %Y}" + ("" if months is None or months.first_month <= month <= months.last_month
+                                          else " (no data)"), "value": _month_key(month)}
+            for month in sorted(listed)]
 
 
 def _select(page: str, name: str, label: str, options: list[dict], value: str | None) -> dbc.Col:
@@ -192,7 +223,10 @@ def _select(page: str, name: str, label: str, options: list[dict], value: str | 
     return dbc.Col(
         [
             dbc.Label(label, html_for=dom_id(control_id), className="fw-semibold"),
-            dbc.Select(id=control_id, options=options, value=value or ""),
+            # dbc.Select draws a hidden placeholder option for an empty value: it must read as the empty
+            # choice does ("All divisions"), not as a blank box.
+            dbc.Select(id=control_id, options=options, value=value or "",
+                       placeholder=next((o["label"] for o in options if o["value"] == ""), None)),
         ],
         xs=12,
         sm=6,
@@ -255,6 +289,16 @@ def address_notices(notices: Sequence[str]) -> html.Div:
                   color="warning", className="mb-3"),
         role="status", className="address-notices",
     )
+
+
+def period_order_problem(from_month: str | None, to_month: str | None) -> str | None:
+    """For a callback: the period chosen in the controls ends before it starts. The content then says so
+    instead of showing figures for another period than the controls show."""
+    start, end = _parse_month(from_month), _parse_month(to_month)
+    if start is None or end is None or start <= end:
+        return None
+    return (f"The period chosen starts in {start:%B %Y}, after the month it ends ({end:%B %Y}): choose a "
+            "“To” month on or after the “From” month.")
 
 
 def filter_inputs(page: str, fields: Iterable[str] = DEFAULT_FIELDS) -> list[Input]:

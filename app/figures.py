@@ -5,7 +5,8 @@ Pure functions of DataFrames (no database, no Dash), so they are unit-tested on 
 - ``PALETTE``: Okabe & Ito's colour-blind-safe palette; every figure uses it (``TEMPLATE``).
 - ``spc_chart(spc, *, title, percent, counting_rule_marker)``: a monthly SPC chart from
   ``metrics.stats.spc_table`` (value, centre, limits per phase, special-cause months marked by shape as
-  well as colour), with the June 2023 counting-rules change as a vertical line and annotation.
+  well as colour, part months as open circles apart from the line: ``PART_MONTH_LABEL``), with the June
+  2023 counting-rules change as a vertical line and annotation.
 - ``sparkline(spc, *, percent)``: the same series, small, for a tile.
 - ``funnel_plot(units, limits, *, percent, title, x_title)``: units (``unit_name, denominator, value``)
   on ``metrics.stats.funnel_limits``.
@@ -78,6 +79,16 @@ def _months(spc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _partial(spc: pd.DataFrame) -> pd.Series:
+    """Months only partly inside the data (``metrics.stats.spc_table``'s ``partial``)."""
+    if "partial" not in spc:
+        return pd.Series(False, index=spc.index)
+    return spc["partial"].fillna(False).astype(bool)
+
+
+PART_MONTH_LABEL = "Part month (left out of the limits)"
+
+
 def _covers(spc: pd.DataFrame, day: date) -> bool:
     if spc.empty:
         return False
@@ -105,13 +116,25 @@ def spc_chart(
                 hoverinfo="skip",
             )
         )
+    partial = _partial(spc)
+    whole = spc[~partial]
     fig.add_trace(
         go.Scatter(
-            x=spc["month"], y=spc["value"], mode="lines+markers", name="Monthly value",
+            x=whole["month"], y=whole["value"], mode="lines+markers", name="Monthly value",
             line={"color": PALETTE["blue"], "width": 2}, marker={"size": 6},
             hovertemplate="%{x|%b %Y}: %{y" + (":.1%" if percent else ":,.1f") + "}<extra></extra>",
         )
     )
+    if partial.any():
+        # Drawn, so the month is not silently missing, but apart: its count covers only some of its days.
+        fig.add_trace(
+            go.Scatter(
+                x=spc.loc[partial, "month"], y=spc.loc[partial, "value"], mode="markers", name=PART_MONTH_LABEL,
+                marker={"color": GREY, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
+                hovertemplate="%{x|%b %Y}: %{y" + (":.1%" if percent else ":,.1f")
+                              + "} (part month: data for only some days)<extra></extra>",
+            )
+        )
     special = spc[spc["special_cause"].astype(bool)] if "special_cause" in spc else spc.iloc[0:0]
     if not special.empty:
         fig.add_trace(
@@ -150,12 +173,19 @@ def sparkline(spc: pd.DataFrame, *, percent: bool, counting_rule_marker: bool = 
     spc = _months(spc)
     months = [m.strftime("%Y-%m-%d") for m in spc["month"]]
     hover = "%{x|%b %Y}: %{y" + (":.1%" if percent else ":,.1f") + "}<extra></extra>"
+    partial = _partial(spc).to_numpy()
+    values = [None if part else v for v, part in zip(_floats(spc["value"]), partial)]
     data = [
         {"type": "scatter", "x": months, "y": _floats(spc["centre"]) if "centre" in spc else [], "mode": "lines",
          "line": {"color": GREY, "width": 1}, "hoverinfo": "skip"},
-        {"type": "scatter", "x": months, "y": _floats(spc["value"]), "mode": "lines",
+        {"type": "scatter", "x": months, "y": values, "mode": "lines",
          "line": {"color": PALETTE["blue"], "width": 2}, "hovertemplate": hover},
     ]
+    if partial.any():
+        data.append({"type": "scatter", "x": [m for m, part in zip(months, partial) if part],
+                     "y": [v for v, part in zip(_floats(spc["value"]), partial) if part], "mode": "markers",
+                     "marker": {"color": GREY, "size": 7, "symbol": "circle-open", "line": {"width": 1.5}},
+                     "hovertemplate": "%{x|%b %Y}: part month<extra></extra>"})
     special = spc[spc["special_cause"].astype(bool)] if "special_cause" in spc else spc.iloc[0:0]
     if not special.empty:
         data.append({"type": "scatter", "x": [m.strftime("%Y-%m-%d") for m in special["month"]],
@@ -192,12 +222,12 @@ def funnel_plot(
     """``units``: ``unit_name, denominator, value`` (value on the chart's scale); ``limits`` from
     ``funnel_limits`` (rates per unit of exposure, multiplied by ``y_scale`` to the chart's scale)."""
     fig = go.Figure()
-    bands = (("upper_998", "99.8% limits", "dash"), ("upper_95", "95% limits", "dot"),
-             ("lower_95", None, "dot"), ("lower_998", None, "dash"))
-    for column, name, dash_style in bands:
+    bands = (("upper_998", "99.8% limits", "dash", True), ("upper_95", "95% limits", "dot", True),
+             ("lower_95", "95% limits", "dot", False), ("lower_998", "99.8% limits", "dash", False))
+    for column, name, dash_style, in_legend in bands:
         fig.add_trace(go.Scatter(
-            x=limits["denominator"], y=limits[column] * y_scale, mode="lines", name=name or column,
-            showlegend=name is not None, legendgroup=dash_style,
+            x=limits["denominator"], y=limits[column] * y_scale, mode="lines", name=name,
+            showlegend=in_legend, legendgroup=dash_style,
             line={"color": GREY, "dash": dash_style, "width": 1.5}, hoverinfo="skip",
         ))
     fig.add_trace(go.Scatter(
@@ -261,4 +291,9 @@ def summarise_series(spc: pd.DataFrame, *, label: str, percent: bool) -> str:
     else:
         months = ", ".join(f"{m:%b %Y}" for m in special["month"])
         text += f" Special-cause variation in {len(special)} month{'s' if len(special) != 1 else ''}: {months}."
+    partial = spc[_partial(spc)]
+    if not partial.empty:
+        months = " and ".join(f"{m:%B %Y}" for m in partial["month"])
+        text += (f" {months} {'is a part month' if len(partial) == 1 else 'are part months'} (data for only some "
+                 "of the days): marked with an open circle and left out of the control limits.")
     return text

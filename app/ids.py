@@ -13,7 +13,8 @@ Stable API (the operational pages use it too):
 from __future__ import annotations
 
 # The query-string keys a filter may use, in the order they appear in the URL.
-FILTER_NAMES = ("force", "from", "to", "division", "csp", "metric", "meeting")  # meeting: the daily page's time
+# meeting: the daily page's time; period: a fixed reporting period (partnership page) or a compared period
+FILTER_NAMES = ("force", "from", "to", "period", "division", "csp", "metric", "meeting")
 FILTER_TYPE = "filter"
 
 # The force overview's page key and path (the shell warms its cache; the page module uses them too).
@@ -28,6 +29,7 @@ SHELL_DEMO_BANNER = "shell-demo-banner"
 SHELL_URL_SYNC = "shell-url-sync"
 SHELL_FOOTER = "shell-footer"
 SHELL_FRESHNESS = "shell-freshness"
+SHELL_USER = "shell-user"  # who is signed in, and the sign-out link
 
 
 def filter_id(page: str, name: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, dcc, html
 from dash import _callback as dash_callback_registry
 
-from app import data, ids
+from app import data, force_selector, ids
 
 PRODUCT_NAME = "Domestic abuse performance"
 APP_DIR = Path(__file__).resolve().parent
@@ -77,7 +77,7 @@ _INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def _install_auth(server, demo: bool) -> None:
+def _install_auth(app: dash.Dash, demo: bool) -> None:
     try:
         signin = importlib.import_module("app.auth.signin")
     except ModuleNotFoundError as exc:
@@ -86,7 +86,7 @@ def _install_auth(server, demo: bool) -> None:
         # The sign-in layer is another part of the product; without it nobody is signed in and every
         # data callback refuses (current_principal raises Forbidden), which is the safe failure.
         return
-    signin.install_auth(server, demo=demo)
+    signin.install_auth(app.server, demo=demo, dash_app=app)
 
 
 def _nav_links() -> list:
@@ -108,10 +108,32 @@ def _freshness() -> html.P | None:
     except Exception:  # no database: the page says so in its own words
         months = None
     if months is None:
-        return None
+        return html.P("No data loaded yet.", id=ids.SHELL_FRESHNESS, className="small mb-0 text-white-50 ms-auto")
     loaded = f"Data loaded {format_datetime(months.loaded_at, with_year=True)}; " if months.loaded_at else ""
     return html.P(f"{loaded}records up to {format_date(months.last_day)}.", id=ids.SHELL_FRESHNESS,
                   className="small mb-0 text-white-50 ms-auto")
+
+
+def _demo_role() -> str:
+    from app.auth.demo import DEMO_ROLE
+    from reference.vocabulary import label
+
+    return label("role", DEMO_ROLE).lower()
+
+
+def _signed_in() -> html.P | None:
+    """Who is signed in, with their role, and the way to sign out (not in the demo, where everyone is the
+    demo user, nor behind single sign-on, where the force's sign-on signs people out)."""
+    import flask
+
+    from reference.vocabulary import label
+
+    principal = getattr(flask.g, "principal", None) if flask.has_request_context() else None
+    if principal is None or principal.demo or getattr(flask.g, "session_digest", None) is None:
+        return None
+    return html.P([f"{principal.username} ({label('role', principal.role)}) · ",
+                   html.A("Sign out", href="/sign-out", className="text-white")],
+                  id=ids.SHELL_USER, className="small mb-0 text-white")
 
 
 def _shell(demo: bool) -> html.Div:
@@ -121,6 +143,8 @@ def _shell(demo: bool) -> html.Div:
                 html.A(PRODUCT_NAME, href="/", className="navbar-brand fw-bold text-white"),
                 dbc.Nav(_nav_links(), id=ids.SHELL_NAV, navbar=True, className="flex-wrap"),
                 _freshness(),
+                force_selector.force_selector(),
+                _signed_in(),
             ],
             fluid=True,
             className="d-flex flex-wrap align-items-center gap-2",
@@ -132,7 +156,7 @@ def _shell(demo: bool) -> html.Div:
             html.Div(
                 dbc.Container(
                     [
-                        html.Strong("Demo data — signed in as demo user. "),
+                        html.Strong(f"Demo data — signed in as the demo user, with the role {_demo_role()}. "),
                         "Every record here is synthetic; no real person's data is shown.",
                     ],
                     fluid=True,
@@ -160,9 +184,9 @@ def _shell(demo: bool) -> html.Div:
             html.Footer(
                 dbc.Container(
                     [
-                        "Figures follow the product's metric registry: see ",
+                        "How each figure is counted, and where its definition comes from: see ",
                         html.A("Definitions", href="/definitions"),
-                        ". Small numbers are suppressed in partnership views (counts 1–4 as <5).",
+                        ". Small numbers are protected in partnership views (counts of 1 to 4 are shown as <5).",
                     ],
                     fluid=True,
                 ),
@@ -213,7 +237,8 @@ def create_app(db_path: str | os.PathLike, *, demo: bool = False) -> dash.Dash:
 
     components.register_callbacks(app)
     tiles.register_callbacks(app)
-    _install_auth(app.server, demo)
+    force_selector.register_callbacks(app)
+    _install_auth(app, demo)
     _answer_unknown_pages_404(app)
     return app
 
@@ -248,6 +273,12 @@ def serve(
     debug: bool = False,
     demo: bool = False,
 ) -> None:
+    """Raises ``app.auth.demo.DemoRefused`` for ``demo`` on any database but the project's demo database
+    or on an address that is not loopback: the demo signs every visitor in."""
+    if demo:
+        from app.auth.demo import check_demo_serving
+
+        check_demo_serving(db_path, host)
     app = create_app(db_path, demo=demo)
     threading.Thread(target=warm_cache, name="warm-cache", daemon=True).start()
     app.run(host=host, port=port, debug=debug)
@@ -261,7 +292,8 @@ def warm_cache() -> None:
 
     try:
         if data.database_ready():
-            tiles.tiles_grid(ids.OVERVIEW_PAGE, ids.OVERVIEW_PATH, FilterState.default(), "force", None, suppressed=False)
+            tiles.tiles_grid(ids.OVERVIEW_PAGE, ids.OVERVIEW_PATH, FilterState.default(), "force", None,
+                             suppressed=False, forces=(data.home_force(),) if data.home_force() else None)
     except Exception:  # a cold cache is slower, not wrong: never let warming stop the server
         logging.getLogger(__name__).exception("Warming the cache failed")
 

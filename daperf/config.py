@@ -9,9 +9,10 @@ Paths (``settings()``):
 | ``DAPERF_DATA_DIR`` | ``data/`` in the checkout | where the demo's files and database live |
 | ``DAPERF_DB`` | ``$DAPERF_DATA_DIR/daperf.duckdb`` | the analytics database |
 | ``DAPERF_KEY_FILE`` | ``~/.config/daperf/pseudonymisation.key`` | the pseudonymisation key (outside the repository) |
-| ``DAPERF_USERS_FILE`` | ``$DAPERF_DATA_DIR/users.toml`` | who may sign in |
+| ``DAPERF_USERS_FILE`` | (none: the state store's users) | a TOML users file instead of the state store's users table (one web host, users managed as configuration) |
 | ``DAPERF_HOME_FORCE`` | (the database's only force, else the first) | the force whose dashboard this is, when the database holds several forces' records |
 | ``DAPERF_THRESHOLDS`` | (none) | a TOML file overriding thresholds (only ``value`` and ``source`` needed) |
+| ``DAPERF_MEETING_TIME`` | ``08:00`` | when the daily management meeting is held (``meeting_time()``), each working day |
 
 Thresholds (``thresholds()``, ``threshold_values()``): look-backs, windows, hearing hours, targets and
 reference values, each with its unit and source. The marts are built with them and record the values
@@ -24,13 +25,11 @@ below in lower case, without the ``DAPERF_`` prefix; a variable set in the envir
 |---|---|---|
 | ``DAPERF_AUTH_MODE`` | ``standalone`` | ``standalone`` (sign-in page) or ``proxy`` (single sign-on header) |
 | ``DAPERF_IDENTITY_HEADER`` | ``X-Forwarded-User`` | the header the reverse proxy sets to the signed-in user name |
-| ``DAPERF_TRUSTED_PROXIES`` | (none) | comma-separated addresses or CIDRs the header is trusted from |
+| ``DAPERF_TRUSTED_PROXIES`` | (none) | comma-separated addresses or CIDRs of the reverse proxy: the identity header is trusted from them, and (standalone) their ``X-Forwarded-For`` gives the client's address for sign-in throttling |
 | ``DAPERF_SESSION_IDLE_MINUTES`` | ``30`` | a session ends after this long without a request |
 | ``DAPERF_SESSION_MAX_HOURS`` | ``10`` | and this long after sign-in, whatever happens |
-| ``DAPERF_SECURE_COOKIES`` | ``false`` | mark the session cookie ``Secure`` (set it whenever served over HTTPS) |
-| ``DAPERF_SECRET_KEY`` | (none) | the session-signing key; else read from (or generated into) the key file |
-| ``DAPERF_SECRET_KEY_FILE`` | ``~/.config/daperf/session.key`` | where the generated signing key lives |
-| ``DAPERF_AUDIT_DB`` | ``audit.sqlite`` beside the analytics DB | the audit log (SQLite) |
+| ``DAPERF_SECURE_COOKIES`` | ``auto`` | ``Secure`` cookies and HSTS: ``auto`` = on unless the browser reaches the server on a loopback address; ``true``; ``false`` |
+| ``DAPERF_STATE_URL`` | ``sqlite:///`` ``state.sqlite`` beside the analytics DB | the state store (SQLAlchemy URL: ``sqlite:///FILE`` or ``postgresql://...``): sessions, users, sign-in throttling, the audit log |
 
 Every function reads the environment on each call, so tests can set variables.
 """
@@ -41,6 +40,7 @@ import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ class Settings:
     db_path: Path
     key_file: Path
     demo_dir: Path
-    users_file: Path
+    users_file: Path | None  # None: users live in the state store
     home_force: str | None
 
 
@@ -72,9 +72,22 @@ def settings() -> Settings:
             os.environ.get("DAPERF_KEY_FILE", Path.home() / ".config" / "daperf" / "pseudonymisation.key")
         ),
         demo_dir=Path(os.environ.get("DAPERF_DEMO_DIR", data_dir / "demo")),
-        users_file=Path(os.environ.get("DAPERF_USERS_FILE", data_dir / "users.toml")),
+        users_file=Path(os.environ["DAPERF_USERS_FILE"]) if os.environ.get("DAPERF_USERS_FILE") else None,
         home_force=os.environ.get("DAPERF_HOME_FORCE") or None,
     )
+
+
+DEFAULT_MEETING_TIME = "08:00"
+
+
+def meeting_time() -> time:
+    """The time of day of the daily management meeting (``DAPERF_MEETING_TIME``, ``HH:MM``): the daily page
+    opens on the latest meeting and looks back to the one before it."""
+    text = os.environ.get("DAPERF_MEETING_TIME", DEFAULT_MEETING_TIME).strip()
+    try:
+        return time.fromisoformat(text).replace(second=0, microsecond=0, tzinfo=None)
+    except ValueError:
+        raise ValueError(f"DAPERF_MEETING_TIME must be a time of day as HH:MM, not {text!r}") from None
 
 
 # --- thresholds ------------------------------------------------------------------------------------
@@ -139,10 +152,8 @@ _DEFAULTS = {
     "trusted_proxies": "",
     "session_idle_minutes": "30",
     "session_max_hours": "10",
-    "secure_cookies": "false",
-    "secret_key": "",
-    "secret_key_file": str(Path.home() / ".config" / "daperf" / "session.key"),
-    "audit_db": "",
+    "secure_cookies": "auto",
+    "state_url": "",
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -155,10 +166,8 @@ class AuthConfig:
     trusted_proxies: tuple[Network, ...]
     session_idle_seconds: int
     session_max_seconds: int
-    secure_cookies: bool
-    secret_key: str
-    secret_key_file: Path
-    audit_db: Path | None  # None: beside the analytics database
+    secure_cookies: bool | None  # None (auto): on unless the request reaches a loopback address
+    state_url: str | None  # None: a SQLite file beside the analytics database
 
     def is_trusted_proxy(self, remote_addr: str | None) -> bool:
         if not remote_addr:
@@ -199,6 +208,17 @@ def _positive_int(values: dict[str, str], key: str) -> int:
     return number
 
 
+def _auto_bool(values: dict[str, str], key: str) -> bool | None:
+    text = values[key].strip().lower()
+    if text in ("", "auto"):
+        return None
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"DAPERF_{key.upper()} must be auto, true or false, not {values[key]!r}")
+
+
 def auth_config() -> AuthConfig:
     """The configuration as the environment gives it now (read on each call so tests can set variables)."""
     values = _raw_values()
@@ -218,10 +238,8 @@ def auth_config() -> AuthConfig:
         trusted_proxies=proxies,
         session_idle_seconds=_positive_int(values, "session_idle_minutes") * 60,
         session_max_seconds=_positive_int(values, "session_max_hours") * 3600,
-        secure_cookies=values["secure_cookies"].strip().lower() in ("1", "true", "yes", "on"),
-        secret_key=values["secret_key"],
-        secret_key_file=Path(values["secret_key_file"]).expanduser(),
-        audit_db=Path(values["audit_db"]).expanduser() if values["audit_db"] else None,
+        secure_cookies=_auto_bool(values, "secure_cookies"),
+        state_url=values["state_url"].strip() or None,
     )
 
 

@@ -12,14 +12,22 @@ What the data is built to show, and the published figures it is tuned to (each c
   with several victims);
 - risk (DASH, about 10% of assessed incidents high), call grades with attendance times;
 - outcomes near the national mix (type 16 about half of those assigned, charge under a tenth), recent
-  crimes still awaiting one, CPS decisions and court results with their lags;
+  crimes still awaiting one, CPS decisions and court results with their lags; the police charge some
+  common assaults themselves, so not every charge follows a file to the CPS;
 - about 35 arrests per 100 crimes with custody disposals; DVPNs (and a few DAPNs), DVDS applications on
   both routes, MARAC cases at the SafeLives volume and repeat rate;
 - a small share (about 0.1%) of realistic faults so that quarantine and data quality have work to do.
 
 Every event happens before midnight at the start of ``end`` (so with today's date the daily meeting page
 has the last days' incidents, and no time lies in the future); an event that would fall after it (an
-outcome, a court result, a hearing) has not happened yet and is left empty or ``pending``.
+outcome, a court result, a hearing, an order application) has not happened yet and is left empty or
+``pending``. So that every list of the morning meeting has live cases on the day the data are generated
+(the meeting the page opens on: the latest working day up to ``end``, at 08:00), a few records around
+that meeting are placed deliberately, from a random stream of their own so the published-figure tunings
+above are not disturbed: notices awaiting their hearing inside the 48 hours and notices whose deadline
+passed since the last meeting with no hearing (``_live_notices``), Clare's Law applications whose checks
+or decision are running late (``_live_dvds``). High-risk victims not yet referred, arrests not yet made
+and repeat victims arise from the data's own lags.
 
 Generation is vectorised per force with numpy; each force draws from its own random stream derived
 from the seed, so the same seed and ``end`` give byte-identical files.
@@ -29,7 +37,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +47,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from metrics.daily import default_meeting_time, meeting_window
 from reference import geography
+from reference.calendar import non_counting_days
 
 ESSEX = "E23000028"
 # Essex Police's force number on the Police National Computer, as it prefixes the force's crime numbers.
@@ -101,6 +112,19 @@ HIGH_RISK_REFERRED = 0.60
 MARAC_FURTHER_REFERRAL = 0.25
 POLICE_SHARE_OF_HIGH_RISK_REFERRALS = 0.85
 MARAC_POLICE_SHARE = 0.65
+
+# The DPP's Guidance on Charging lets the police charge summary-only offences, common assault (105A) among
+# them, without a CPS decision: about half of the charged common assaults here.
+POLICE_CHARGED_COMMON_ASSAULT = 0.5
+
+# The live cases of the morning meeting the data open on (see the module's docstring): the meeting time
+# the demo is built for (the product's default, daperf.config), and how many of each are placed per force.
+DEMO_MEETING_TIME = time_of_day(8, 0)
+LIVE_NOTICES_DUE = 3
+LIVE_NOTICES_MISSED = 2
+LIVE_DVDS_CHECKS_OVERDUE = 2
+LIVE_DVDS_DECISIONS_LATE = 2
+ORDER_HEARING_HOURS = 48  # Crime and Security Act 2010 s.27 (daperf/thresholds.toml order_hearing_hours)
 
 FILES = ("incidents", "arrests", "protective_orders", "dvds", "marac", "divisions", "csps")
 
@@ -239,11 +263,14 @@ def _csp_table(force: _Force) -> pd.DataFrame:
 
 def _force_extracts(rng: np.random.Generator, force: _Force, start: np.datetime64,
                     end: np.datetime64) -> dict[str, pa.Table]:
+    # The live cases draw from a stream of their own: the rest of the data is as it would be without them.
+    live = rng.spawn(1)[0]
+    meeting = _LiveMeeting.for_end(end)
     people = _People(rng)
     incidents = _incidents(rng, force, people, start, end)
     arrests = _arrests(rng, force, incidents, end)
-    notices = _protective_orders(rng, force, incidents, end)
-    dvds = _dvds(rng, force, people, incidents, start, end)
+    notices = _protective_orders(rng, force, incidents, end, live, meeting)
+    dvds = _dvds(rng, force, people, incidents, start, end, live, meeting)
     marac = _marac(rng, force, people, incidents, start, end)
     return {
         "incidents": _incidents_table(force, incidents),
@@ -432,8 +459,9 @@ def _incidents(rng: np.random.Generator, force: _Force, people: _People, start: 
 
     charged = np.isin(outcome, ("1", "1A"))
     cps_draw = rng.random(n)
+    police_charged = charged & (offence == "105A") & (cps_draw < POLICE_CHARGED_COMMON_ASSAULT)
     cps_decision = np.select(
-        [charged,
+        [charged & ~police_charged,
          np.isin(outcome, ("15", "16")) & (cps_draw < 0.045),
          np.isin(outcome, ("2", "3", "8")) & (cps_draw < 0.25),
          (outcome == "16") & (cps_draw > 0.996)],
@@ -606,7 +634,7 @@ def _arrests(rng: np.random.Generator, force: _Force, incidents: dict[str, np.nd
 
 
 def _protective_orders(rng: np.random.Generator, force: _Force, incidents: dict[str, np.ndarray],
-                       end: np.datetime64) -> pa.Table:
+                       end: np.datetime64, live: np.random.Generator, meeting: "_LiveMeeting") -> pa.Table:
     risk = incidents["risk_level"]
     probability = np.where(risk == "high", 0.07, np.where(risk == "medium", 0.012, 0.0))
     source = np.flatnonzero((incidents["suspect"] >= 0) & (rng.random(len(risk)) < probability))
@@ -616,6 +644,7 @@ def _protective_orders(rng: np.random.Generator, force: _Force, incidents: dict[
     order = np.argsort(served, kind="stable")
     source, served = source[order], served[order]
     k = len(source)
+    n_natural = k
 
     recent = served >= end - np.timedelta64(180, "D")
     pilot = force.code in DAPN_PILOT_FORCES
@@ -625,9 +654,9 @@ def _protective_orders(rng: np.random.Generator, force: _Force, incidents: dict[
                     _pick(rng, ("inspector", "chief_inspector", "superintendent"), (70, 20, 10), k),
                     _pick(rng, ("superintendent", "chief_superintendent", "acpo"), (82, 14, 4), k))
 
-    applied = rng.random(k) < 0.93
+    to_apply = rng.random(k) < 0.93
     applied_at = served + rng.integers(18 * HOUR, 46 * HOUR, k).astype("timedelta64[s]")
-    applied &= applied_at < end
+    applied = to_apply & (applied_at < end)
     # Most first hearings inside 48 hours of service; some listed later (courts closed, adjourned).
     late_hearing = rng.random(k) < 0.14
     hearing_at = np.where(late_hearing,
@@ -637,14 +666,38 @@ def _protective_orders(rng: np.random.Generator, force: _Force, incidents: dict[
     hearing_at = np.where(late_hearing, hearing_at,
                           np.minimum(hearing_at, served + np.timedelta64(47 * HOUR, "s")))
     heard = applied & (hearing_at < end)
+    # A notice whose order is still to be applied for (the application not yet made by the end of the
+    # data) awaits its hearing like one applied for: "pending", not "not applied".
     outcome = np.where(heard, _pick(rng, ("granted", "refused", "withdrawn", "adjourned"), (86, 6, 3, 5), k),
-                       np.where(applied, "pending", "not_applied")).astype(object)
+                       np.where(to_apply, "pending", "not_applied")).astype(object)
     granted = outcome == "granted"
     # A DVPO lasts up to 28 days; a DAPO as long as the court sets (here three months to a year).
     duration_days = np.where(dapn, rng.integers(90, 366, k), 28)
     expires = (hearing_at.astype("datetime64[D]") + duration_days.astype("timedelta64[D]"))
     expires = np.where(granted, expires, np.datetime64("NaT"))
     breaches = np.where(rng.random(k) < 0.78, 0, rng.geometric(0.6, k))
+
+    # The meeting's live notices, awaiting their hearing (none held, none granted yet).
+    live_source, live_served, live_applied_at = _live_notices(live, incidents, meeting)
+    m = len(live_source)
+    live_dapn = np.full(m, pilot and meeting.end >= DAPN_PILOT_START)
+    source, served = np.concatenate([source, live_source]), np.concatenate([served, live_served])
+    dapn = np.concatenate([dapn, live_dapn])
+    scheme = np.where(dapn, "dapn", "dvpn")
+    rank = np.concatenate([rank, np.where(live_dapn, "inspector", "superintendent")])
+    applied_at = np.concatenate([applied_at, live_applied_at])
+    applied = np.concatenate([applied, ~np.isnat(live_applied_at)])
+    hearing_at = np.concatenate([hearing_at, np.full(m, np.datetime64("NaT"), dtype="datetime64[s]")])
+    heard = np.concatenate([heard, np.zeros(m, dtype=bool)])
+    outcome = np.concatenate([outcome, np.full(m, "pending", dtype=object)])
+    granted = np.concatenate([granted, np.zeros(m, dtype=bool)])
+    expires = np.concatenate([expires, np.full(m, np.datetime64("NaT"), dtype=expires.dtype)])
+    breaches = np.concatenate([breaches, np.zeros(m, dtype=breaches.dtype)])
+    order = np.argsort(served, kind="stable")
+    (source, served, dapn, scheme, rank, applied_at, applied, hearing_at, heard, outcome, granted, expires,
+     breaches) = (a[order] for a in (source, served, dapn, scheme, rank, applied_at, applied, hearing_at, heard,
+                                      outcome, granted, expires, breaches))
+    k = n_natural + m
 
     incident_ids = _incident_ids(force, incidents["reported"][source], incidents["incident_number"][source])
     csp_index = incidents["csp_index"][source]
@@ -668,11 +721,93 @@ def _protective_orders(rng: np.random.Generator, force: _Force, incidents: dict[
     })
 
 
+# --- the morning meeting's live cases ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LiveMeeting:
+    """The morning meeting the generated data open on (``metrics.daily``'s default for data ending at
+    ``end``): since ``start`` (the last meeting) to ``end`` (this one); ``cutoff``, the last moment with
+    records, is the earlier of the meeting and the end of the data."""
+
+    start: np.datetime64
+    end: np.datetime64
+    cutoff: np.datetime64
+
+    @classmethod
+    def for_end(cls, end: np.datetime64) -> "_LiveMeeting":
+        end_day = end.astype("datetime64[D]").astype(object)
+        meeting = default_meeting_time(datetime.combine(end_day, DEMO_MEETING_TIME), end_day - timedelta(days=1),
+                                       at=DEMO_MEETING_TIME)
+        window = meeting_window(meeting)
+        start, stop = np.datetime64(window.start, "s"), np.datetime64(window.end, "s")
+        return cls(start, stop, min(stop, end))
+
+
+def _served_for_deadline(deadline: np.datetime64, hours: int) -> np.datetime64:
+    """When a notice must be served for its hearing deadline (``hours`` counting hours later, Sundays and
+    bank holidays not counted) to fall at ``deadline`` (on the hour or half hour of a counting day): the
+    clock walked back half an hour at a time over the days that count. The marts compute the deadline
+    itself (sql/marts/fact_notices.sql); this only aims at it."""
+    moment = deadline.astype("datetime64[m]")
+    first = (moment - np.timedelta64(hours + 24 * 21, "h")).astype("datetime64[D]").astype(object)
+    skipped = set(non_counting_days(first, moment.astype("datetime64[D]").astype(object)))
+    remaining = hours * 2
+    while remaining:
+        moment -= np.timedelta64(30, "m")
+        if moment.astype("datetime64[D]").astype(object) not in skipped:
+            remaining -= 1
+    return moment.astype("datetime64[s]")
+
+
+def _notice_incident(rng: np.random.Generator, incidents: dict[str, np.ndarray], served: np.datetime64) -> int:
+    """An incident a notice served at ``served`` can follow (a named suspect, reported 4 to 40 hours
+    before), high risk when there is one; -1 when there is none."""
+    reported = incidents["reported"]
+    low, high = np.searchsorted(reported, [served - np.timedelta64(40 * HOUR, "s"), served - np.timedelta64(4 * HOUR, "s")])
+    candidates = np.arange(low, high)
+    candidates = candidates[incidents["suspect"][candidates] >= 0]
+    highest = candidates[incidents["risk_level"][candidates] == "high"]
+    pool = highest if len(highest) else candidates
+    return int(rng.choice(pool)) if len(pool) else -1
+
+
+def _live_notices(rng: np.random.Generator, incidents: dict[str, np.ndarray],
+                  meeting: _LiveMeeting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Notices for the meeting: ``LIVE_NOTICES_DUE`` served in the 30 hours before the last record (their
+    48 hours still running at the meeting), and ``LIVE_NOTICES_MISSED`` whose deadline fell on the last
+    meeting's day, after it, with no hearing. Returns the incidents they follow, when they were served, and
+    when their order was applied for (none yet for some of the due ones)."""
+    due = meeting.cutoff - (rng.uniform(2, 30, LIVE_NOTICES_DUE) * HOUR).astype(np.int64).astype("timedelta64[s]")
+    half_hours = rng.choice(np.arange(2, 31), size=LIVE_NOTICES_MISSED, replace=False)
+    deadlines = meeting.start + (half_hours * 30 * MINUTE).astype("timedelta64[s]")
+    missed = np.array([_served_for_deadline(d, ORDER_HEARING_HOURS) for d in deadlines], dtype="datetime64[s]")
+    served = np.concatenate([due, missed])
+    source = np.array([_notice_incident(rng, incidents, t) for t in served], dtype=np.int64)
+    applied_at = served + (rng.uniform(1, 20, len(served)) * HOUR).astype(np.int64).astype("timedelta64[s]")
+    applied_at = _mask_time(applied_at, applied_at >= meeting.cutoff)
+    found = source >= 0
+    return source[found], served[found], applied_at[found]
+
+
+def _live_dvds(rng: np.random.Generator, received: np.ndarray, meeting: _LiveMeeting) -> tuple[np.ndarray, np.ndarray]:
+    """Clare's Law applications made late for the meeting: ``LIVE_DVDS_CHECKS_OVERDUE`` received one to four
+    days before it with no initial checks yet, and ``LIVE_DVDS_DECISIONS_LATE`` received 29 to 35 days
+    before it with no decision yet. Returns the indexes of each."""
+    def some(low_days: float, high_days: float, count: int) -> np.ndarray:
+        earliest = meeting.end - np.timedelta64(int(high_days * DAY), "s")
+        latest = meeting.end - np.timedelta64(int(low_days * DAY), "s")
+        pool = np.flatnonzero((received >= earliest) & (received <= latest) & (received < meeting.cutoff))
+        return rng.choice(pool, size=min(count, len(pool)), replace=False) if len(pool) else pool
+
+    return some(26 / 24, 4, LIVE_DVDS_CHECKS_OVERDUE), some(29, 35, LIVE_DVDS_DECISIONS_LATE)
+
+
 # --- DVDS (Clare's Law) --------------------------------------------------------------------------
 
 
 def _dvds(rng: np.random.Generator, force: _Force, people: _People, incidents: dict[str, np.ndarray],
-          start: np.datetime64, end: np.datetime64) -> pa.Table:
+          start: np.datetime64, end: np.datetime64, live: np.random.Generator, meeting: _LiveMeeting) -> pa.Table:
     days = np.arange(start.astype("datetime64[D]"), end.astype("datetime64[D]"))
     weekday = (days.astype(int) + 3) % 7
     # About six applications for every hundred incidents, mostly on weekdays.
@@ -711,6 +846,12 @@ def _dvds(rng: np.random.Generator, force: _Force, people: _People, incidents: d
     decision = np.where(withdrawn, "withdrawn",
                         np.where(~decided, "pending", np.where(disclose, "disclosure", "no_disclosure")))
     disclosed = decision_at + (rng.integers(0, 6, k) * DAY + rng.integers(HOUR, 8 * HOUR, k)).astype("timedelta64[s]")
+    # The meeting's live applications: checks not yet done, or the decision not yet made.
+    checks_late, decision_late = _live_dvds(live, received, meeting)
+    checks = _mask_time(checks, np.isin(np.arange(k), checks_late))
+    still_open = np.isin(np.arange(k), np.concatenate([checks_late, decision_late]))
+    decision = np.where(still_open, "pending", decision)
+    decided &= ~still_open
     disclosed = _mask_time(disclosed, (decision != "disclosure") | (disclosed >= end))
 
     return pa.table({

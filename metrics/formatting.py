@@ -5,7 +5,8 @@ CSV and Excel exports and the scrutiny pack.
   separators ("1,234.5"), counts as whole numbers with separators ("1,590"); a missing value as an en
   dash; a suppression mark ("<5", "[c]") as it is;
 - changes with their sign and never a negative zero ("+1.2 percentage points", "no change");
-- dates and times as people write them ("Mon 30 Nov 2026 09:14", "30 November 2026").
+- dates and times as people write them ("Mon 30 Nov 2026 09:14", "30 November 2026"), and spans of time as
+  people say them ("22 hours", "3 days").
 """
 from __future__ import annotations
 
@@ -113,6 +114,21 @@ def format_datetime(value: date | datetime | None, *, with_year: bool = False) -
     value = pd.Timestamp(value)
     year = f" {value:%Y}" if with_year else ""
     return f"{value:%a} {value.day} {value:%b}{year} {value:%H:%M}"
+
+
+def format_duration(hours: Any) -> str:
+    """A span of time as people say it, whole units only: "45 minutes", "22 hours", "3 days" (hours up to
+    two days, then days); a missing value as an en dash. The sign is the caller's words ("ago", "late")."""
+    if is_missing(hours):
+        return MISSING
+    hours = abs(float(hours))
+    if hours < 1:
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    if hours < 48:
+        whole = round(hours)
+        return f"{whole} hour" + ("" if whole == 1 else "s")
+    return f"{round(hours / 24):,} days"
 
 
 def format_period(period_from: date, period_to: date) -> str:

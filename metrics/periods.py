@@ -65,6 +65,24 @@ def whole_months(period_from: date, period_to: date) -> int | None:
     return (period_to.year - period_from.year) * 12 + period_to.month - period_from.month + 1
 
 
+def data_coverage(period_from: date, period_to: date, first_day: date, last_day: date) -> str:
+    """How much of an inclusive period the data cover, the data running from ``first_day`` to
+    ``last_day``: ``"whole"`` (every day of the period is inside the data), ``"part"`` (some days are)
+    or ``"none"``. The one rule for empty and partial periods and months: a period with no data shows no
+    figures; a month only partly inside the data (the first and last month of a load, typically) is
+    marked and left out of control limits, because its count covers only some of its days."""
+    if period_to < first_day or period_from > last_day:
+        return "none"
+    if first_day <= period_from and period_to <= last_day:
+        return "whole"
+    return "part"
+
+
+def month_coverage(month: date, first_day: date, last_day: date) -> str:
+    """``data_coverage`` of the calendar month ``month`` falls in."""
+    return data_coverage(month_start(month), month_end(month), first_day, last_day)
+
+
 DAYS_PER_YEAR = 365.25
 
 

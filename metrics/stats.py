@@ -23,6 +23,8 @@ import pandas as pd
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from metrics.periods import month_coverage
+
 Kind = Literal["count", "proportion", "rate"]
 KINDS = ("count", "proportion", "rate")
 
@@ -194,7 +196,8 @@ def spc_signals(values, centre, lcl, ucl) -> pd.DataFrame:
 
 
 def spc_table(
-    monthly_df: pd.DataFrame, kind: Kind, *, phase_start: date | None = None
+    monthly_df: pd.DataFrame, kind: Kind, *, phase_start: date | None = None,
+    data_span: tuple[date, date] | None = None,
 ) -> pd.DataFrame:
     """The monthly series of a metric with its control limits and signals, as the dashboard draws it.
 
@@ -203,11 +206,21 @@ def spc_table(
     ``phase_start`` (``COUNTING_RULES_CHANGE`` for crime series) the months before it and from it on are
     two phases with their own limits, and runs and trends do not cross the boundary.
 
-    Returns the input's columns plus ``phase`` (0, or 0/1 with a split), ``centre``, ``lcl``, ``ucl``,
-    ``beyond_limits``, ``run``, ``trend``, ``special_cause``.
+    With ``data_span`` (the data's first and last day) the rule of ``metrics.periods.month_coverage``
+    applies: a month with no day of data is dropped (it is not a zero); a month only partly inside the
+    data is kept but marked ``partial``, left out of the limits (the centre, the moving ranges, p̄) and
+    never flagged, since its count covers only some of its days.
+
+    Returns the input's columns plus ``partial``, ``phase`` (0, or 0/1 with a split), ``centre``, ``lcl``,
+    ``ucl``, ``beyond_limits``, ``run``, ``trend``, ``special_cause``.
     """
     _check_kind(kind)
     out = monthly_df.sort_values("month").reset_index(drop=True).copy()
+    out["partial"] = False
+    if data_span is not None and len(out):
+        coverage = [month_coverage(pd.Timestamp(m).date(), *data_span) for m in out["month"]]
+        out["partial"] = [c == "part" for c in coverage]
+        out = out[[c != "none" for c in coverage]].reset_index(drop=True)
     months = pd.to_datetime(out["month"])
     if phase_start is not None:
         out["phase"] = (months >= pd.Timestamp(phase_start)).astype(int)
@@ -216,17 +229,28 @@ def spc_table(
     pieces = []
     for _, part in out.groupby("phase", sort=True):
         part = part.copy()
+        whole = ~part["partial"].astype(bool)
         if kind == "proportion":
-            limits = p_chart_limits(part["numerator"], part["denominator"])
+            limits = p_chart_limits(part["numerator"].where(whole), part["denominator"].where(whole))
             part["centre"] = limits["centre"].to_numpy()
             part["lcl"] = limits["lcl"].to_numpy()
             part["ucl"] = limits["ucl"].to_numpy()
+            centre = limits["centre"].dropna()
+            if (~whole).any() and len(centre):
+                # A part month is drawn against the whole months' p̄, with limits for its own size.
+                p_bar = float(centre.iloc[0])
+                den = pd.to_numeric(part.loc[~whole, "denominator"], errors="coerce").astype(float)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sigma = np.sqrt(p_bar * (1.0 - p_bar) / den.where(den > 0))
+                part.loc[~whole, "centre"] = p_bar
+                part.loc[~whole, "lcl"] = np.clip(p_bar - 3.0 * sigma, 0.0, 1.0).to_numpy()
+                part.loc[~whole, "ucl"] = np.clip(p_bar + 3.0 * sigma, 0.0, 1.0).to_numpy()
         else:
-            limits = xmr_limits(part["value"])
+            limits = xmr_limits(part.loc[whole, "value"])
             part["centre"] = limits.centre
             part["lcl"] = limits.lcl
             part["ucl"] = limits.ucl
-        signals = spc_signals(part["value"], part["centre"], part["lcl"], part["ucl"])
+        signals = spc_signals(part["value"].where(whole), part["centre"], part["lcl"], part["ucl"])
         for col in signals.columns:
             part[col] = signals[col].to_numpy()
         pieces.append(part)
@@ -235,6 +259,7 @@ def spc_table(
             out[col] = pd.Series(dtype=float)
         for col in ("beyond_limits", "run", "trend", "special_cause"):
             out[col] = pd.Series(dtype=bool)
+        out["partial"] = out["partial"].astype(bool)
         return out
     return pd.concat(pieces, ignore_index=True)
 

@@ -106,7 +106,11 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "chief_officer": "Chief officer", "coordinator": "Domestic abuse coordinator",
         "division_lead": "Division lead", "partnership": "Partnership member", "analyst": "Analyst",
     },
-    "audit_action": {"view": "Viewed", "export": "Exported", "refused": "Refused"},
+    "audit_action": {
+        "view": "Viewed", "export": "Exported", "refused": "Refused", "sign_in": "Signed in",
+        "sign_in_failed": "Sign-in failed", "sign_in_locked": "Signing in paused after repeated failures",
+        "sign_out": "Signed out", "session_ended": "Sessions ended by an administrator",
+    },
     "level": {"force": "Force", "division": "Division", "csp": "Partnership"},
     "better": {
         "higher": "Higher is better", "lower": "Lower is better",
@@ -123,6 +127,28 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "dvds": "Clare's Law applications", "marac": "MARAC cases", "divisions": "Divisions",
         "csps": "Community safety partnerships", "offence_codes": "Offence codes", "comparators": "Comparator figures",
         "msg": "Most similar groups",
+    },
+    # Why the loader quarantined a row (etl.validate, etl.normalise, etl.schemas' cross-field rules, etl.load).
+    "quarantine_rule": {
+        "required_missing": "A required field is empty", "unknown_code": "A code the contract does not list",
+        "bad_format": "Not an ONS code", "out_of_range": "A number out of range", "date_in_future": "A date in the future",
+        "invalid_date": "Not a date", "invalid_datetime": "Not a date and time", "invalid_boolean": "Not yes or no",
+        "invalid_integer": "Not a whole number", "invalid_number": "Not a number",
+        "duplicate_record_id": "The same record twice in one file", "unknown_division": "A division not in the divisions list",
+        "unknown_csp": "A partnership not in the partnerships list",
+        "attended_before_reported": "Attended before it was reported",
+        "offence_code_missing": "A crime with no offence code", "crime_recorded_at_missing": "A crime with no recorded date",
+        "outcome_at_missing": "An outcome with no date", "cps_decision_at_missing": "A CPS decision with no date",
+        "court_result_at_missing": "A court result with no date", "decision_at_missing": "A Clare's Law decision with no date",
+        "actions_completed_above_agreed": "More actions completed than agreed",
+        "population_16plus_above_total": "More people aged 16+ than people",
+        "female_16plus_above_16plus": "More women aged 16+ than people aged 16+",
+        "homicide_flag_mismatch": "Homicide flag and offence group disagree",
+        "force_not_known": "A force that is not a police force area", "period_ends_before_it_starts":
+            "A period that ends before it starts", "share_above_one": "A share above 100%",
+        "numerator_above_denominator": "A count larger than what it is out of",
+        "definition_not_published": "A measure with no published definition",
+        "more_than_seven_peers": "More than seven most similar forces", "peer_is_the_force": "A force listed as its own peer",
     },
 }
 
@@ -170,6 +196,25 @@ HEADINGS: dict[str, str] = {
     "deadline_at": "Hearing deadline", "hearing_at": "Hearing", "order_outcome": "Order outcome",
     "scheme": "Scheme", "route": "Route", "received_at": "Received", "decision": "Decision",
     "decision_at": "Decided", "no_arrest_reason": "Reason recorded for no arrest",
+    # The daily meeting's action lists and the attrition case list.
+    "order_applied_at": "Order applied for", "checks_due_at": "Initial checks due", "decision_due_at": "Decision due",
+    "initial_checks_at": "Initial checks done", "hours_left": "Time to the deadline", "days_overdue": "How late",
+    "hours_waiting": "Waiting since the report", "hours_since_report": "Since the report",
+    "incidents_12_months": "Incidents in 12 months", "first_in_12_months": "First of them",
+    "latest_incident_id": "Latest incident", "latest_reported_at": "Latest reported", "latest_risk_level": "Latest risk",
+    "status": "Status", "marac_referral_at": "Referred to MARAC", "days_to_arrest": "Days to arrest",
+    "days_to_cps_referral": "Days to the CPS", "days_to_charge": "Days to charge",
+    "days_to_conviction": "Days to conviction",
+    # Data quality: loads, quarantine and the incident fields whose completeness is reported.
+    "started_at": "Started", "finished_at": "Finished", "files": "Files", "rows_read": "Rows read",
+    "rows_inserted": "New", "rows_updated": "Changed", "rows_unchanged": "Unchanged", "rows_quarantined": "Quarantined",
+    "table_name": "Extract", "rule": "Why quarantined", "column_name": "Field", "records_ever": "Records ever quarantined",
+    "batches": "Loads", "last_quarantined_at": "Last quarantined", "message": "What the load said",
+    "suspect_id": "Suspect", "victim_sex": "Victim's sex", "suspect_sex": "Suspect's sex", "victim_age": "Victim's age",
+    "suspect_age": "Suspect's age", "victim_ethnicity": "Victim's ethnicity", "victim_disability": "Victim disabled",
+    "call_grade": "Call grade", "attended_at": "Attended", "risk_tool": "Risk tool", "children_present": "Children present",
+    "power_of_arrest": "Power of arrest", "incidents": "Incidents", "first_recorded_at": "First recorded",
+    "last_recorded_at": "Last recorded", "record_id": "Record", "event_at": "When",
 }
 
 

@@ -1,7 +1,13 @@
 """Server-side enforcement that does not depend on the layout: before any Dash callback or download runs,
-look at what the request asks for (its output ids, its filter values, the page it renders) and refuse it
-when the principal's role or units do not allow it. Page callbacks check the policy too; this guard is
-the second lock, and it is the one that writes the audit log for record-level views and exports.
+check that the request is the callback it names, resolve the one scope it is about, and refuse it when
+the principal's role or units do not allow it. This guard writes the audit log for record-level views
+and exports, with the scope the callback then queries by.
+
+**The request is the declared callback, exactly.** Dash passes a callback its inputs and state by
+position, whatever ids the request gives them; so a request whose input ids or properties differ from the
+callback's declaration (``app.callback_map``, keyed by the output) is refused with 400 before anything
+else. What the guard reads as the division filter is then what the callback receives as its division
+argument, and ``app.auth.scope.current_scope()`` is the one unit the callback may query.
 
 Page modules declare their record-level outputs here, at import time, next to the id constant::
 
@@ -9,24 +15,29 @@ Page modules declare their record-level outputs here, at import time, next to th
     CASE_LIST = record_level(ids.page_id("attrition", "cases"), view="attrition case list")
     CASE_CSV = record_level(ids.download_id("attrition", "cases"), view="attrition case list", export=True)
 
-``record_level`` returns the id unchanged. A callback with such an output is allowed only when
-``policy.can_see_case_list(principal, division)`` holds for the division its filters ask for (the
-``filter_id(page, "division")`` control, else the division of the ``csp`` filter, else ``division_from``,
-the id of another control whose value is a division code); allowed requests that answer 200 are audited.
+``record_level`` returns the id unchanged. A callback with such an output is allowed only when the
+resolved scope allows records (``Scope.may_see_records``: ``policy.can_see_case_list`` for its division);
+allowed requests that answer 200 are audited with the scope the query used and the period asked for;
+refused ones with what was asked.
 
 Every callback is also checked against:
-- the unit filters it carries (``filter_id(..., "division" | "csp")`` inputs or state, and the
-  ``?division=&csp=`` of the page URL): ``policy.can_see_aggregates``;
-- any (level, unit) context a store passes in (``{"level": ..., "unit": ...}``): the same;
+- its unit filters (``filter_id(..., "force" | "division" | "csp")`` inputs or state, and the ``?force=&
+  division=&csp=`` of the page URL the router renders), resolved into one ``Scope`` by
+  ``app.auth.scope.resolve_scope`` (a partnership outside the division also named is refused);
+- any (level, unit) context a store passes in (``{"level": ..., "unit": ...}``): the same rule;
 - the page it belongs to (``ids.page_id(page, ...)`` prefix, a filter id's ``page``, or the path the
   Dash Pages router is asked to render): ``PAGE_RULES``.
+Filter values must look like what they are (a month, a code, a time): anything else is 400.
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
+
+from werkzeug.exceptions import BadRequest
 
 from app import ids
 from app.auth.policy import (
@@ -43,6 +54,23 @@ PAGES_LOCATION = "_pages_location"
 PAGES_CONTENT = "_pages_content"
 UNIT_FILTERS = ("force", "division", "csp")
 LEVELS = ("force", "division", "csp")
+WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
+
+# What each filter's value must look like when a control sends it.
+_CODE = r"[A-Za-z0-9_-]{1,32}"
+FILTER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "force": (re.compile(rf"^{_CODE}$"), "a force code"),
+    "division": (re.compile(rf"^{_CODE}$"), "a division code"),
+    "csp": (re.compile(rf"^{_CODE}$"), "a partnership code"),
+    "from": (re.compile(r"^\d{4}-\d{2}$"), "a month (YYYY-MM)"),
+    "to": (re.compile(r"^\d{4}-\d{2}$"), "a month (YYYY-MM)"),
+    # A financial year or quarter (2025-26, 2025-26-Q1), or a compared period of months (2025-11:2026-10).
+    "period": (re.compile(r"^\d{4}-\d{2}(-Q[1-4]|:\d{4}-\d{2})?$"), "a reporting period (e.g. 2025-26)"),
+    "metric": (re.compile(r"^[a-z0-9_]{1,64}$"), "a measure's name"),
+    "meeting": (re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"), "a date and time"),
+}
+# A filter added to ``ids.FILTER_NAMES`` without a format of its own here: a short code.
+ANY_CODE = (re.compile(r"^[A-Za-z0-9_.:-]{1,64}$"), "a short code")
 
 # Pages whose every callback needs more than sign-in. Keyed by the page name used in ``ids.page_id``
 # and in the page's path (``/data-quality`` -> ``data-quality``).
@@ -52,6 +80,14 @@ PAGE_RULES: dict[str, tuple[Callable[[Principal], bool], str]] = {
     # The daily meeting is by division: division-level figures, which a partnership user may not see.
     "daily": (lambda p: can_see_aggregates(p, "division", None), "the daily management meeting"),
 }
+
+
+class MalformedRequest(BadRequest):
+    """A request that is not what it claims to be (400): a callback not as declared, a filter value of
+    the wrong shape."""
+
+    def __init__(self, message: str):
+        super().__init__(description=f"Bad request: {message}")
 
 
 @dataclass(frozen=True)
@@ -81,7 +117,120 @@ def record_level(
 
 def declared_record_level(component_id: str | Mapping[str, Any]) -> RecordLevelOutput | None:
     """What ``record_level`` declared for this id, or None for an ordinary output."""
-    return RECORD_LEVEL.get(_id_key(component_id))
+    try:
+        return RECORD_LEVEL.get(_id_key(component_id))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the request is the callback it names --------------------------------------------------------
+
+
+def _declared_id(raw: Any) -> str | dict:
+    return json.loads(raw) if isinstance(raw, str) and raw.startswith("{") else raw
+
+
+def _wildcard(value: Any) -> str | None:
+    if isinstance(value, list) and len(value) == 1 and value[0] in WILDCARDS:
+        return value[0]
+    return None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) and not (isinstance(value, str) and len(value) > 200)
+
+
+def _id_matches(declared: str | dict, given: Any) -> bool:
+    if isinstance(declared, str):
+        return given == declared
+    if not isinstance(given, dict) or set(given) != set(declared):
+        return False
+    for key, value in declared.items():
+        if _wildcard(value):
+            if not _is_scalar(given[key]):
+                return False
+        elif given[key] != value:
+            return False
+    return True
+
+
+def _match_one(spec_id: Any, spec_property: str, item: Any, where: str) -> None:
+    if not isinstance(item, dict) or item.get("property") != spec_property or not _id_matches(spec_id, item.get("id")):
+        raise MalformedRequest(f"the callback's {where} are not the ones it declares")
+
+
+def _match_spec(spec_id: Any, spec_property: str, item: Any, where: str) -> None:
+    """One declared input, state or output against what the request sent for it."""
+    many = isinstance(spec_id, dict) and any(_wildcard(v) in ("ALL", "ALLSMALLER") for v in spec_id.values())
+    if many:
+        if not isinstance(item, list):
+            raise MalformedRequest(f"the callback's {where} are not the ones it declares")
+        for each in item:
+            _match_one(spec_id, spec_property, each, where)
+    else:
+        _match_one(spec_id, spec_property, item, where)
+
+
+def _match_list(declared: list[dict], given: Any, where: str) -> None:
+    if not isinstance(given, list) or len(given) != len(declared):
+        raise MalformedRequest(f"the callback's {where} are not the ones it declares")
+    for spec, item in zip(declared, given):
+        _match_spec(_declared_id(spec["id"]), spec["property"], item, where)
+
+
+def _declared_outputs(entry: dict) -> tuple[list[tuple[Any, str]], bool]:
+    output = entry["output"]
+    many = isinstance(output, (list, tuple))
+    outputs = list(output) if many else [output]
+    # component_id_str(): the id as the callback map writes it, wildcards as ["MATCH"] and the like.
+    return [(_declared_id(o.component_id_str()), str(o.component_property).split("@")[0]) for o in outputs], many
+
+
+def _changed_prop(text: Any) -> tuple[Any, str] | None:
+    if not isinstance(text, str) or "." not in text:
+        return None
+    raw_id, prop = text.rsplit(".", 1)
+    try:
+        return (json.loads(raw_id) if raw_id.startswith("{") else raw_id), prop
+    except ValueError:
+        return None
+
+
+def check_declared(callback_map: Mapping[str, dict], body: Any) -> dict:
+    """The callback map's entry for this request, when the request's outputs, inputs and state are
+    exactly the ones that callback declares (ids and properties, in order); else ``MalformedRequest``."""
+    if not isinstance(body, dict):
+        raise MalformedRequest("not a Dash callback request")
+    output_key = body.get("output")
+    entry = callback_map.get(output_key) if isinstance(output_key, str) else None
+    if entry is None or entry.get("callback") is None:
+        raise MalformedRequest("there is no such callback")
+    _match_list(entry["inputs"], body.get("inputs"), "inputs")
+    _match_list(entry["state"], body.get("state", []), "state")
+    declared_outputs, many = _declared_outputs(entry)
+    given_outputs = body.get("outputs")
+    if entry.get("no_output"):
+        if given_outputs not in (None, [], {}):
+            raise MalformedRequest("the callback's outputs are not the ones it declares")
+    else:
+        if not many:
+            given_outputs = [given_outputs]
+        if not isinstance(given_outputs, list) or len(given_outputs) != len(declared_outputs):
+            raise MalformedRequest("the callback's outputs are not the ones it declares")
+        for (spec_id, spec_property), item in zip(declared_outputs, given_outputs):
+            _match_spec(spec_id, spec_property, item, "outputs")
+    changed = body.get("changedPropIds", [])
+    sent = [item for item in _flatten(body.get("inputs")) if isinstance(item, dict)]
+    if not isinstance(changed, list) or not all(
+        (parsed := _changed_prop(text)) is not None
+        and any(parsed == (item.get("id"), item.get("property")) for item in sent)
+        for text in changed
+    ):
+        raise MalformedRequest("the callback's changed inputs are not among its inputs")
+    return entry
+
+
+# --- what the request asks for -------------------------------------------------------------------
 
 
 @dataclass
@@ -119,9 +268,21 @@ def _page_of_id(component_id: str | dict) -> str | None:
     return None
 
 
+def _checked_filter(name: str, value: Any) -> Any:
+    """A filter control's value, refused (400) unless it is empty or looks like what the filter holds."""
+    pattern, what = FILTER_FORMATS.get(name, ANY_CODE)
+    values = value if isinstance(value, list) else [value]
+    for each in values:
+        if each in (None, ""):
+            continue
+        if not isinstance(each, str) or not pattern.match(each):
+            raise MalformedRequest(f"the {name} filter must be {what}")
+    return value
+
+
 def parse_callback(body: Any) -> CallbackRequest:
     if not isinstance(body, dict):
-        raise Forbidden("Not a Dash callback request")
+        raise MalformedRequest("not a Dash callback request")
     request = CallbackRequest()
     for output in _flatten(body.get("outputs")):
         if "id" in output:
@@ -130,17 +291,19 @@ def parse_callback(body: Any) -> CallbackRequest:
         component_id, prop, value = item.get("id"), item.get("property"), item.get("value")
         if isinstance(value, dict) and value.get("level") in LEVELS and "unit" in value:
             unit = value.get("unit")
+            if unit is not None and not _is_scalar(unit):
+                raise MalformedRequest("a unit must be a code")
             request.unit_contexts.append((value["level"], None if unit is None else str(unit)))
         if isinstance(component_id, dict) and component_id.get("type") == ids.FILTER_TYPE:
             name = component_id.get("name")
             if name in ids.FILTER_NAMES and value not in (None, "", []):
-                request.filters[name] = value
+                request.filters[name] = _checked_filter(name, value)
             page = _page_of_id(component_id)
             if page:
                 request.pages.add(page)
         elif isinstance(component_id, str):
             request.values_by_id[component_id] = value
-            if component_id == PAGES_LOCATION and prop == "search":
+            if component_id == PAGES_LOCATION and prop == "search" and isinstance(value, str):
                 for name, query_value in _query_filters(value).items():
                     request.filters.setdefault(name, query_value)
             elif component_id == PAGES_LOCATION and prop == "pathname" and isinstance(value, str):
@@ -154,34 +317,10 @@ def parse_callback(body: Any) -> CallbackRequest:
     return request
 
 
-def _scalar(value: Any) -> str | None:
-    if isinstance(value, list):
-        return str(value[0]) if len(value) == 1 else None
-    return None if value in (None, "") else str(value)
-
-
-def _division_of_csp(csp_code: str) -> str | None:
-    from app import data
-
-    try:
-        frame = data.csps()
-    except Exception:  # no database yet: nothing to look up, and nothing to show either
-        return None
-    match = frame.loc[frame["csp_code"] == csp_code, "division_code"]
-    return str(match.iloc[0]) if len(match) else None
-
-
 def check_unit_filters(principal: Principal, filters: Mapping[str, Any]) -> None:
-    """The unit a request is about must be one the principal may see aggregates for."""
-    csp, division = filters.get("csp"), filters.get("division")
-    csp_codes = csp if isinstance(csp, list) else [csp] if csp else []
-    for code in csp_codes:
-        if not can_see_aggregates(principal, "csp", str(code)):
-            raise Forbidden(f"Not permitted: figures for partnership {code}")
-    if not csp_codes and division:
-        for code in division if isinstance(division, list) else [division]:
-            if not can_see_aggregates(principal, "division", str(code)):
-                raise Forbidden(f"Not permitted: figures for division {code}")
+    """The units a request names (its query string: pages, downloads) must be ones the principal may see
+    figures for; the same rule as ``resolve_scope``, for a request that is not a callback."""
+    resolve_scope(principal, {name: filters[name] for name in UNIT_FILTERS if name in filters})
 
 
 @dataclass(frozen=True)
@@ -198,50 +337,66 @@ def audit_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
 def _unit_filters(request: CallbackRequest) -> dict[str, Any]:
     """The unit the request is about: its filters, else the (level, unit) context a store carries."""
     filters = {name: request.filters[name] for name in UNIT_FILTERS if name in request.filters}
-    if not filters and request.unit_contexts:
+    if not {"division", "csp"} & set(filters) and request.unit_contexts:
         level, unit = request.unit_contexts[0]
-        filters = {"csp": unit} if level == "csp" else {"division": unit} if level == "division" else {}
+        if level == "csp":
+            filters["csp"] = unit
+        elif level == "division":
+            filters["division"] = unit
     return filters
 
 
-def check_callback(principal: Principal, body: Any) -> list[AuditIntent]:
-    """Raise ``Forbidden`` if the principal may not have what this callback asks for; otherwise resolve the
-    request's one scope (``app.auth.scope``, which the callback queries by) and return the record-level
-    views it opens, to be audited once it has answered. A refused request for a record-level output
-    raises ``RecordLevelRefused``, so the refusal is audited too."""
+def malformed_record_level(body: Any) -> RecordLevelOutput | None:
+    """The record-level output a malformed request named, if any (so its refusal is audited too)."""
+    if not isinstance(body, dict):
+        return None
+    for output in _flatten(body.get("outputs")):
+        declared = declared_record_level(output.get("id")) if "id" in output else None
+        if declared is not None:
+            return declared
+    return None
+
+
+def check_callback(principal: Principal, body: Any, callback_map: Mapping[str, dict]) -> list[AuditIntent]:
+    """Raise ``MalformedRequest`` unless the request is exactly a declared callback, ``Forbidden`` if the
+    principal may not have what it asks for; otherwise resolve the request's one scope (which the
+    callback queries by) and return the record-level views it opens, to be audited once it has answered.
+    A refused request for a record-level output raises ``RecordLevelRefused``, audited as refused."""
+    check_declared(callback_map, body)
     request = parse_callback(body)
     declared = [d for d in map(declared_record_level, request.output_ids) if d is not None]
-    filters = audit_filters(request.filters)
+    asked = audit_filters(request.filters)
     try:
-        _check_scope(principal, request)
-        scope = resolve_scope(principal, _unit_filters(request))
+        _check_pages(principal, request)
+        for level, unit in request.unit_contexts:
+            if not can_see_aggregates(principal, level, unit):
+                raise Forbidden(f"Not permitted: {level} figures for {unit or 'the force'}")
+        # Opening a page from an address: the page, not the guard, explains a contradiction in it.
+        navigation = any(isinstance(o, str) and o == PAGES_CONTENT for o in request.output_ids)
+        scope = resolve_scope(principal, _unit_filters(request), navigation=navigation)
     except Forbidden as refused:
         if declared:
-            raise RecordLevelRefused(str(refused), declared[0], filters) from refused
+            raise RecordLevelRefused(str(refused), declared[0], asked) from refused
         raise
     set_current_scope(scope)
-    filters = {**{k: v for k, v in filters.items() if k not in UNIT_FILTERS}, **scope.filters}
     for output in declared:
         if not scope.may_see_records:
             where = f"division {scope.division_code}" if scope.division_code else "the whole force"
-            raise RecordLevelRefused(f"Not permitted: {output.view} for {where}", output, filters)
-    return [AuditIntent("export" if d.export else "view", d.view, filters) for d in declared]
+            raise RecordLevelRefused(f"Not permitted: {output.view} for {where}", output, asked)
+    # What the query used: the resolved scope, and the period and meeting asked for.
+    used = {**{k: v for k, v in asked.items() if k not in UNIT_FILTERS}, **scope.filters}
+    return [AuditIntent("export" if d.export else "view", d.view, used) for d in declared]
 
 
-def _check_scope(principal: Principal, request: CallbackRequest) -> None:
-    """The page's rule, the unit filters and any unit context the request carries."""
+def _check_pages(principal: Principal, request: CallbackRequest) -> None:
     for page in sorted(request.pages & PAGE_RULES.keys()):  # pages without a rule need only sign-in
         allowed, what = PAGE_RULES[page]
         if not allowed(principal):
             raise Forbidden(f"Not permitted: {what}")
-    check_unit_filters(principal, request.filters)
-    for level, unit in request.unit_contexts:
-        if not can_see_aggregates(principal, level, unit):
-            raise Forbidden(f"Not permitted: {level} figures for {unit or 'the force'}")
 
 
 class RecordLevelRefused(Forbidden):
-    """A refused request for a record-level output: audited as ``refused``."""
+    """A refused request for a record-level output: audited as ``refused`` with what was asked."""
 
     def __init__(self, message: str, declared: RecordLevelOutput, filters: dict[str, Any]):
         super().__init__(message)

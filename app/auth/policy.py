@@ -64,6 +64,13 @@ def can_see_force(p: Principal, force_code: str, home_force: str | None) -> bool
     return force_code == home_force or force_code in p.forces
 
 
+def can_see_force_comparisons(p: Principal) -> bool:
+    """The forces comparison page (/compare: the force among every force, for any period it holds):
+    force-wide roles. A partnership member sees the partnership beside its force and England and Wales on
+    the partnership page, for fixed reporting periods only (disclosure control across overlapping periods)."""
+    return p.role != "partnership"
+
+
 def can_see_data_quality(p: Principal) -> bool:
     return p.role in ("analyst", "chief_officer", "coordinator")
 

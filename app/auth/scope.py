@@ -95,14 +95,18 @@ def _force_in_view(principal: Principal, asked: str | None) -> str | None:
     return home
 
 
-def resolve_scope(principal: Principal, filters: Mapping[str, Any]) -> Scope:
+def resolve_scope(principal: Principal, filters: Mapping[str, Any], *, navigation: bool = False) -> Scope:
     """The effective scope of a request with these unit filters (``force``, ``division``, ``csp``);
-    raises ``Forbidden`` when the principal may not see that unit's figures at all."""
+    raises ``Forbidden`` when the principal may not see that unit's figures at all.
+
+    A partnership outside the division also named is refused, except when a page is opened from an
+    address (``navigation``): then the partnership is the unit, in its own division, and the page says
+    that the address named another (``app.components.FilterState``)."""
     force = _force_in_view(principal, _one(filters.get("force")))
     csp, division = _one(filters.get("csp")), _one(filters.get("division"))
     if csp:
         csp_division = _division_of_csp(csp)
-        if division and csp_division and division != csp_division:
+        if division and csp_division and division != csp_division and not navigation:
             raise Forbidden(f"Not permitted: partnership {csp} is not in division {division}")
         level, unit, unit_division = "csp", csp, csp_division
     elif division:

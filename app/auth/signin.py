@@ -1,108 +1,127 @@
 """Sign-in: who is asking, set on ``flask.g.principal`` before any page, callback or download runs.
 
-``install_auth(server, demo=...)`` is the one entry point (``app.server.create_app`` calls it). Modes:
+``install_auth(server, demo=..., dash_app=...)`` is the one entry point (``app.server.create_app`` calls
+it). Modes:
 
-- demo (``daperf serve --demo``): every visitor is the demo chief officer (``Principal.demo`` is True,
-  and the shell says so on every page). Demo data only.
+- demo (``daperf serve --demo``): every visitor is the demo user (``app.auth.demo``; the shell names its
+  role on every page). It answers loopback clients only; ``daperf serve`` refuses ``--demo`` on any
+  database but the project's demo database and on any address but a loopback one.
 - proxy (``DAPERF_AUTH_MODE=proxy``): the force's reverse proxy has signed the user in and passes the
   user name in ``DAPERF_IDENTITY_HEADER``; the header is believed only from ``DAPERF_TRUSTED_PROXIES``,
-  and the user must be in the users file, which gives their role and units.
-- standalone (the default): a sign-in form checks the users file's argon2 hashes; the session is
-  Flask's signed cookie, ending after ``DAPERF_SESSION_IDLE_MINUTES`` idle or
-  ``DAPERF_SESSION_MAX_HOURS`` after sign-in.
+  and the user must be in the users directory, which gives their role and units.
+- standalone (the default): a sign-in form checks the argon2id hashes, throttled per account and per
+  address (``app.auth.throttle``); the session lives in the state store (``app.auth.sessions``) and the
+  cookie holds only its random token.
 
-Whatever the mode, nothing but the sign-in page and its stylesheet answers without a principal:
-a page asked for in a browser redirects to ``/sign-in``, anything else (callbacks, XHR, POSTs) gets 401.
+Nothing but a fixed set of public paths (``PUBLIC_PATHS``: the form, its stylesheet, the favicon) answers
+without a principal: a page asked for in a browser redirects to ``/sign-in``, anything else gets 401.
 The same hook then runs the server-side guard (``app.auth.guard``) on every Dash callback and every
-request that names a unit, audits record-level views, and adds the security headers.
+request that names a unit; the audit log records record-level views, refusals, and signing in and out.
+Bad input anywhere answers 400, never 500.
 """
 from __future__ import annotations
 
-import hmac
+import ipaddress
 import logging
-import secrets
-import time
-from datetime import timedelta
+import math
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import flask
 from markupsafe import Markup
+from werkzeug.exceptions import BadRequest
 
-from app.auth import audit, guard
-from app.auth.session_key import session_secret
-from daperf.config import AuthConfig, auth_config
+from app.auth import audit, guard, sessions, throttle
+from app.auth.demo import demo_principal, is_loopback
 from app.auth.hardening import add_security_headers, install_log_redaction
 from app.auth.policy import Forbidden, Principal
-from app.auth.users import find_user, load_users, verify_password
-from daperf.config import settings
+from app.auth.users import find_user, has_users, users_file, verify_password
+from daperf.config import AuthConfig, auth_config
 
 log = logging.getLogger(__name__)
-
-DEMO_PRINCIPAL = Principal(username="demo", role="chief_officer", demo=True)
 
 SIGN_IN_PATH = "/sign-in"
 SIGN_OUT_PATH = "/sign-out"
 STATIC_PATH = "/auth/static"
-# Reachable without signing in: the form, its stylesheet, and the browser's automatic favicon fetch.
-PUBLIC_PATHS = (SIGN_IN_PATH,)
-PUBLIC_PREFIXES = (STATIC_PATH + "/", "/_favicon.ico", "/favicon.ico")
+STYLESHEET_PATH = f"{STATIC_PATH}/signin.css"
+FAVICON_PATH = "/_favicon.ico"  # Dash's own route; the pages link to it
+# Reachable without signing in: exactly these paths, nothing that merely starts like them.
+PUBLIC_PATHS = frozenset({SIGN_IN_PATH, STYLESHEET_PATH, FAVICON_PATH})
 DASH_CALLBACK_PATH = "/_dash-update-component"
 
 SESSION_COOKIE = "daperf_session"
-_USER, _SIGNED_IN_AT, _LAST_SEEN, _CSRF = "user", "signed_in_at", "last_seen", "csrf"
-# Refresh the idle clock at most once a minute, so the cookie is not rewritten on every callback.
-_TOUCH_INTERVAL = 60
+SIGN_IN_COOKIE = "daperf_sign_in"  # ties the sign-in form's token to the browser it was given to
+HSTS = "max-age=31536000"
+SIGN_IN_VIEW = "sign-in"
 
 
-def install_auth(server: flask.Flask, *, demo: bool) -> None:
+def install_auth(server: flask.Flask, *, demo: bool, dash_app: Any = None) -> None:
     """Install sign-in, the server-side guard, the audit hook and the security headers on ``server``."""
     config = auth_config()
-    # The demo signs nobody in, so its sessions (only the sign-out form's token) need no lasting key.
-    server.secret_key = secrets.token_hex(32) if demo else session_secret(config)
-    server.config.update(
-        SESSION_COOKIE_NAME=SESSION_COOKIE,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_max_seconds),
-        SESSION_REFRESH_EACH_REQUEST=False,
-    )
     install_log_redaction()
-    if not demo and not load_users(settings().users_file):
-        log.warning("No users in %s: nobody can sign in. Add one with `daperf add-user`.", settings().users_file)
+    if not demo and config.mode == "standalone" and not has_users():
+        where = users_file() or "the state store"
+        log.warning("No users in %s: nobody can sign in. Add one with `daperf add-user`.", where)
 
     blueprint = flask.Blueprint(
         "daperf_auth", __name__, static_folder=str(Path(__file__).with_name("static")), static_url_path=STATIC_PATH
     )
     blueprint.add_url_rule(SIGN_IN_PATH, "sign_in", _sign_in_view(config, demo), methods=["GET", "POST"])
-    blueprint.add_url_rule(SIGN_OUT_PATH, "sign_out", _sign_out_view(demo), methods=["GET", "POST"])
+    blueprint.add_url_rule(SIGN_OUT_PATH, "sign_out", _sign_out_view(config, demo), methods=["GET", "POST"])
     server.register_blueprint(blueprint)
+
+    def callback_map() -> dict:
+        import dash
+
+        return (dash_app or dash.get_app()).callback_map
 
     def authenticate_and_guard() -> Any:
         flask.g.principal = None
-        principal = DEMO_PRINCIPAL if demo else _principal_from_request(config)
-        path = flask.request.path
+        request = flask.request
+        if demo:
+            if not is_loopback(request.remote_addr):
+                return flask.Response("The demo answers only on this computer.", status=403, mimetype="text/plain")
+            principal: Principal | None = demo_principal()
+        else:
+            principal = _principal_from_request(config)
         if principal is None:
-            if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            if request.path in PUBLIC_PATHS:
                 return None
             return _unauthenticated(config)
         flask.g.principal = principal
-        return _guard(principal)
+        return _guard(principal, callback_map)
 
-    # First in line: before Dash's own first-request hooks, which build every page's layout.
-    server.before_request_funcs.setdefault(None, []).insert(0, authenticate_and_guard)
+    # After Dash's own first-request hooks (they build the callback map the guard checks requests against
+    # and run no page's layout), before anything that answers a request.
+    server.before_request(authenticate_and_guard)
     server.after_request(_audit_after_request)
+    server.after_request(lambda response: _cookies_and_transport(response, config))
     server.after_request(add_security_headers)
     server.register_error_handler(Forbidden, _forbidden)
+    server.register_error_handler(BadRequest, _bad_request)
+    server.register_error_handler(ValueError, _bad_value)
 
 
 # --- who is asking -------------------------------------------------------------------------------
 
 
+def client_address(config: AuthConfig) -> str:
+    """The client's address: the connection's, or, when that is a trusted proxy, the last address the
+    proxy appended to ``X-Forwarded-For`` (the one hop we can believe)."""
+    remote = flask.request.remote_addr or ""
+    if config.is_trusted_proxy(remote):
+        forwarded = flask.request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return remote
+
+
 def _principal_from_request(config: AuthConfig) -> Principal | None:
-    users_file = settings().users_file
     if config.mode == "proxy":
         username = flask.request.headers.get(config.identity_header)
         if not username:
@@ -110,24 +129,17 @@ def _principal_from_request(config: AuthConfig) -> Principal | None:
         if not config.is_trusted_proxy(flask.request.remote_addr):
             log.warning("Identity header from an untrusted address was ignored")
             return None
-        user = find_user(users_file, username.strip())
+        user = find_user(username.strip())
         return user.principal() if user is not None else None
-
-    session = flask.session
-    username = session.get(_USER)
-    if not username:
+    token = flask.request.cookies.get(SESSION_COOKIE)
+    if not token:
         return None
-    now = time.time()
-    signed_in_at, last_seen = session.get(_SIGNED_IN_AT, 0), session.get(_LAST_SEEN, 0)
-    if now - signed_in_at > config.session_max_seconds or now - last_seen > config.session_idle_seconds:
-        session.clear()
+    resumed = sessions.resume(token, config)
+    if resumed is None:
+        flask.g.clear_session_cookie = True
         return None
-    user = find_user(users_file, username)
-    if user is None:  # removed from the users file since signing in
-        session.clear()
-        return None
-    if now - last_seen >= _TOUCH_INTERVAL:
-        session[_LAST_SEEN] = now
+    session, user = resumed
+    flask.g.session_digest = session.digest
     return user.principal()
 
 
@@ -143,7 +155,7 @@ def _wants_html() -> bool:
 
 def _unauthenticated(config: AuthConfig) -> flask.Response:
     if config.mode == "standalone" and _wants_html():
-        return flask.redirect(f"{SIGN_IN_PATH}?next={quote(_safe_next(flask.request.full_path), safe='/')}", code=302)
+        return flask.redirect(f"{SIGN_IN_PATH}?next={quote(safe_next(flask.request.full_path), safe='/')}", code=302)
     if config.mode == "proxy" and _wants_html():
         return _page(
             "Not signed in",
@@ -157,18 +169,26 @@ def _unauthenticated(config: AuthConfig) -> flask.Response:
 # --- the guard -----------------------------------------------------------------------------------
 
 
-def _guard(principal: Principal) -> None:
+def _guard(principal: Principal, callback_map) -> None:
     request = flask.request
     # Every request that names a unit in its query string (pages, download routes) is checked.
-    guard.check_unit_filters(principal, {name: request.args.getlist(name) for name in guard.UNIT_FILTERS if name in request.args})
+    named = {name: request.args.getlist(name) for name in guard.UNIT_FILTERS if name in request.args}
+    if named:
+        guard.check_unit_filters(principal, named)
     if request.path == DASH_CALLBACK_PATH:
         if request.method != "POST" or not request.is_json:
             # JSON only: a cross-site form cannot send it without a CORS pre-flight we never grant.
             raise Forbidden("Not permitted: a callback must be a JSON POST")
+        body = request.get_json(silent=True)
         try:
-            flask.g.audit_intents = guard.check_callback(principal, request.get_json(silent=True))
+            flask.g.audit_intents = guard.check_callback(principal, body, callback_map())
         except guard.RecordLevelRefused as refused:
             audit.record(principal, "refused", refused.declared.view, refused.filters)
+            raise
+        except guard.MalformedRequest:
+            declared = guard.malformed_record_level(body)
+            if declared is not None:
+                audit.record(principal, "refused", declared.view, {"request": "malformed"})
             raise
 
 
@@ -181,6 +201,49 @@ def _audit_after_request(response: flask.Response) -> flask.Response:
     return response
 
 
+def secure_transport(config: AuthConfig) -> bool:
+    """``Secure`` cookies and HSTS: as configured, else on unless the browser talks to this server on a
+    loopback address directly (the demo, a developer), where there is no HTTPS to insist on."""
+    if config.secure_cookies is not None:
+        return config.secure_cookies
+    request = flask.request
+    direct = not config.is_trusted_proxy(request.remote_addr)
+    return not (direct and is_loopback(request.remote_addr) and is_loopback(_host_name(request.host)))
+
+
+def _over_https(config: AuthConfig) -> bool:
+    request = flask.request
+    forwarded = request.headers.get("X-Forwarded-Proto", "") if config.is_trusted_proxy(request.remote_addr) else ""
+    return request.is_secure or forwarded.strip().lower() == "https"
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _set_cookie(response: flask.Response, name: str, value: str, *, path: str, secure: bool) -> None:
+    response.set_cookie(name, value, path=path, secure=secure, httponly=True, samesite="Lax")
+
+
+def _cookies_and_transport(response: flask.Response, config: AuthConfig) -> flask.Response:
+    secure = secure_transport(config)
+    if secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    token = getattr(flask.g, "new_session_token", None)
+    if token:
+        _set_cookie(response, SESSION_COOKIE, token, path="/", secure=secure)
+    elif getattr(flask.g, "clear_session_cookie", False):
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="Lax")
+    binding = getattr(flask.g, "new_sign_in_cookie", None)
+    if binding:
+        _set_cookie(response, SIGN_IN_COOKIE, binding, path=SIGN_IN_PATH, secure=secure)
+    elif getattr(flask.g, "clear_sign_in_cookie", False):
+        response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH, secure=secure, httponly=True, samesite="Lax")
+    return response
+
+
 def _forbidden(error: Forbidden) -> flask.Response:
     message = str(error) or "Not permitted"
     if _wants_html():
@@ -188,29 +251,73 @@ def _forbidden(error: Forbidden) -> flask.Response:
     return flask.Response(message, status=403, mimetype="text/plain")
 
 
+def _bad_request(error: BadRequest) -> flask.Response:
+    message = error.description if isinstance(error, guard.MalformedRequest) else "Bad request."
+    return flask.Response(message, status=400, mimetype="text/plain")
+
+
+def _bad_value(error: ValueError) -> flask.Response:
+    # A value the code below refused (an unknown stage, a malformed date): the request was wrong.
+    log.warning("Refused a request with a value that was not accepted: %s", error, exc_info=error)
+    return flask.Response("Bad request: a value in the request was not accepted.", status=400,
+                          mimetype="text/plain")
+
+
+# --- where to go after signing in ----------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SAFE_PATH_CHARACTERS = "/?=&-._~:@!$'()*+,;"
+
+
+def safe_next(target: Any) -> str:
+    """A same-site path to return to after signing in, else ``/``. The target is percent-decoded until it
+    stops changing and stripped of control and invisible characters (browsers drop a tab or newline
+    from a URL, so ``/<tab>/evil.example`` is ``//evil.example`` to them) before it is checked, and
+    re-encoded after, so the header holds exactly the path that was checked."""
+    if not isinstance(target, str) or len(target) > 2048:
+        return "/"
+    text = target
+    for _ in range(4):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = "".join(ch for ch in _INVISIBLE.sub("", text) if unicodedata.category(ch) != "Cf").strip()
+    text = text.rstrip("?")
+    if (not text.startswith("/") or text.startswith("//") or "\\" in text
+            or urlsplit(text).scheme or urlsplit(text).netloc):
+        return "/"
+    path = urlsplit(text).path
+    if path in (SIGN_IN_PATH, SIGN_OUT_PATH):
+        return "/"
+    return quote(text, safe=_SAFE_PATH_CHARACTERS)
+
+
 # --- sign-in and sign-out pages ------------------------------------------------------------------
 
 
-def _csrf_token() -> str:
-    token = flask.session.get(_CSRF)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        flask.session[_CSRF] = token
-    return token
+def _sign_in_binding() -> str:
+    """The browser's sign-in cookie (made now if it has none): form tokens are valid only with it."""
+    value = flask.request.cookies.get(SIGN_IN_COOKIE)
+    if not value or len(value) > 256:
+        value = getattr(flask.g, "new_sign_in_cookie", None) or sessions.new_token()
+        flask.g.new_sign_in_cookie = value
+    return sessions.digest(value)
 
 
-def _csrf_ok() -> bool:
-    expected = flask.session.get(_CSRF)
-    given = flask.request.form.get("csrf_token", "")
-    return bool(expected) and hmac.compare_digest(str(expected), given)
+def _wait_words(seconds: float) -> str:
+    if seconds >= 90:
+        minutes = math.ceil(seconds / 60)
+        return f"{minutes} minutes"
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} second{'s' if whole != 1 else ''}"
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never ``//host`` or a scheme) is a place to return to."""
-    target = (target or "/").rstrip("?")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+def _throttled_message(retry_after: float) -> str:
+    if retry_after >= throttle.ACCOUNT.lock_seconds / 2:
+        return (f"Signing in is paused for {_wait_words(retry_after)} after repeated failed attempts. "
+                "If these were not yours, tell your administrator.")
+    return f"Too many failed attempts. Wait {_wait_words(retry_after)} before trying again."
 
 
 def _sign_in_view(config: AuthConfig, demo: bool):
@@ -222,40 +329,72 @@ def _sign_in_view(config: AuthConfig, demo: bool):
                 "Sign in",
                 Markup("<p>This dashboard uses your force's single sign-on. Open it from your intranet link.</p>"),
             )
-        next_path = _safe_next(flask.request.values.get("next"))
-        if flask.request.method == "GET":
+        request = flask.request
+        next_path = safe_next(request.values.get("next"))
+        if request.method == "GET":
             return _sign_in_form(next_path)
-        if not _csrf_ok():
+        had_cookie = bool(request.cookies.get(SIGN_IN_COOKIE))
+        if not (had_cookie and sessions.use_form_token("sign-in", _sign_in_binding(), request.form.get("csrf_token"))):
+            if not had_cookie and secure_transport(config) and not _over_https(config):
+                # The browser dropped the form's Secure cookie: it was sent over plain HTTP.
+                return _sign_in_form(next_path, "Signing in needs a secure address: open the dashboard at its "
+                                                "https:// address.", status=400)
             return _sign_in_form(next_path, "The form had expired. Please sign in again.", status=400)
-        username = flask.request.form.get("username", "").strip()
-        password = flask.request.form.get("password", "")
-        user = verify_password(settings().users_file, username, password) if username and password else None
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        if not username or not password:
+            return _sign_in_form(next_path, "Enter your user name and password.", status=400, username=username)
+        address = client_address(config)
+        account = throttle.account_key(username)
+        keys = [(account, throttle.ACCOUNT), (throttle.address_key(address), throttle.ADDRESS)]
+        verdict = throttle.begin_attempt(keys)
+        if not verdict.allowed:
+            response = _sign_in_form(next_path, _throttled_message(verdict.retry_after), status=429, username=username)
+            response.headers["Retry-After"] = str(math.ceil(verdict.retry_after))
+            return response
+        user = verify_password(username, password)
         if user is None:
+            known = find_user(username)
+            who, role = (known.username, known.role) if known else (audit.UNKNOWN_USER, audit.NO_ROLE)
+            audit.record_event(who, role, "sign_in_failed", SIGN_IN_VIEW, {"address": address})
+            if throttle.locked(keys):
+                audit.record_event(who, role, "sign_in_locked", SIGN_IN_VIEW, {"address": address})
             return _sign_in_form(next_path, "The user name or password is not right.", status=401, username=username)
-        flask.session.clear()  # a fresh session (and CSRF token) after signing in
-        now = time.time()
-        flask.session.permanent = True
-        flask.session.update({_USER: user.username, _SIGNED_IN_AT: now, _LAST_SEEN: now})
+        throttle.succeeded(account, keys[1:])
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:
+            sessions.end(old)  # a new session, never one a visitor was handed before signing in
+        flask.g.new_session_token = sessions.start(user, address, config)
+        flask.g.clear_sign_in_cookie = True
+        audit.record_event(user.username, user.role, "sign_in", SIGN_IN_VIEW, {"address": address})
         return flask.redirect(next_path, code=303)
 
     return sign_in
 
 
-def _sign_out_view(demo: bool):
+def _sign_out_view(config: AuthConfig, demo: bool):
     def sign_out() -> Any:
+        if demo:
+            return _page("Sign out", Markup("<p>The demo signs every visitor in as the demo user: there is "
+                                            "nothing to sign out of.</p><p><a href=\"/\">Back to the dashboard</a></p>"))
+        session_digest = getattr(flask.g, "session_digest", None)
+        if session_digest is None:  # proxy mode: the single sign-on decides
+            return _page("Sign out", Markup("<p>Sign out of your force's single sign-on to leave this dashboard.</p>"))
         if flask.request.method == "POST":
-            if not _csrf_ok():
+            if not sessions.use_form_token("sign-out", session_digest, flask.request.form.get("csrf_token")):
                 return flask.Response("The form had expired.", status=400, mimetype="text/plain")
-            flask.session.clear()
-            if demo:
-                return flask.redirect("/", code=303)
+            sessions.end_digest(session_digest)
+            principal = flask.g.principal
+            audit.record_event(principal.username, principal.role, "sign_out", SIGN_IN_VIEW,
+                               {"address": client_address(config)})
+            flask.g.clear_session_cookie = True
             return flask.redirect(SIGN_IN_PATH, code=303)
         body = Markup(
             '<form method="post" action="{action}">'
             '<input type="hidden" name="csrf_token" value="{token}">'
             '<button type="submit">Sign out</button></form>'
             '<p><a href="/">Back to the dashboard</a></p>'
-        ).format(action=SIGN_OUT_PATH, token=_csrf_token())
+        ).format(action=SIGN_OUT_PATH, token=sessions.issue_form_token("sign-out", session_digest))
         return _page("Sign out", body)
 
     return sign_out
@@ -266,6 +405,7 @@ def _sign_in_form(next_path: str, error: str | None = None, *, status: int = 200
         Markup('<div class="error" role="alert" id="sign-in-error"><p>{}</p></div>').format(error) if error else Markup("")
     )
     described = Markup(' aria-describedby="sign-in-error"') if error else Markup("")
+    token = sessions.issue_form_token("sign-in", _sign_in_binding())
     body = Markup(
         "{error}"
         '<form method="post" action="{action}" novalidate>'
@@ -278,7 +418,7 @@ def _sign_in_form(next_path: str, error: str | None = None, *, status: int = 200
         '<button type="submit">Sign in</button>'
         "</form>"
     ).format(
-        error=error_html, action=SIGN_IN_PATH, token=_csrf_token(), next=next_path, username=username, described=described
+        error=error_html, action=SIGN_IN_PATH, token=token, next=next_path, username=username[:128], described=described
     )
     return _page("Sign in", body, status=status)
 
@@ -288,9 +428,9 @@ def _page(title: str, body: Markup, *, status: int = 200) -> flask.Response:
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>{title} – Domestic abuse performance</title>"
+        '<link rel="icon" href="{icon}">'
         '<link rel="stylesheet" href="{css}"></head>'
         '<body><header><p class="service">Domestic abuse performance</p></header>'
         '<main id="main-content"><h1>{title}</h1>{body}</main></body></html>'
-    ).format(title=title, css=f"{STATIC_PATH}/signin.css", body=body)
+    ).format(title=title, icon=FAVICON_PATH, css=STYLESHEET_PATH, body=body)
     return flask.Response(str(html), status=status, mimetype="text/html")
-

@@ -1,10 +1,14 @@
-"""/attrition — the case-linked funnel from crime to conviction, for domestic abuse coordinators.
+"""/attrition — the case-linked funnel from crime to conviction, for domestic abuse coordinators: how many
+of the crimes recorded in a period reached each stage, each stage's share of the one before and of the
+crimes recorded, where the rest went, how long each stage took (median and 90th percentile), by division
+and partnership, and a case list in plain words for dip-sampling.
 
-Thin: the questions are ``metrics.attrition``'s; this module lays them out and checks the access policy
-before each query (aggregates: ``can_see_aggregates``, unsuppressed so not for partnership users; the case
-list and its download: ``can_see_case_list`` for the division asked about). The server guard's 403 is
-not shown by Dash, so no choice on the page leads to one: a division lead's division filter offers only
-their divisions and opens on one, and what a principal may not see at all is refused in words in the layout.
+Thin: the questions are ``metrics.attrition``'s; the unit every callback queries is ``current_scope()``'s
+(never its own division or partnership arguments). Aggregates are unsuppressed, so not for partnership
+users; the case list and its download are record-level (``Scope.may_see_records``). The server guard's 403
+is not shown by Dash, so no choice on the page leads to one: a division lead's division filter offers only
+their divisions and opens on one, the partnership list follows the division chosen (a partnership of
+another division is never left chosen), and what a principal may not see at all is refused in words.
 """
 from __future__ import annotations
 
@@ -13,14 +17,18 @@ from datetime import datetime
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from app import components, data, figures, ids
 from app.auth.context import current_principal
 from app.auth.guard import record_level
-from app.auth.policy import can_see_aggregates, can_see_case_list, must_suppress
+from app.auth.policy import must_suppress
+from app.auth.scope import current_scope
 from metrics import attrition
-from reference.vocabulary import label
+from metrics.formatting import format_count, format_date, format_duration, format_number, format_period
+from metrics.periods import data_coverage
+from reference.vocabulary import heading, label
 
 PAGE = "attrition"
 FIELDS = ("from", "to", "division", "csp")
@@ -35,69 +43,62 @@ TIMINGS = ids.page_id(PAGE, "timings")
 BY_UNIT = ids.page_id(PAGE, "by-unit")
 STAGE_LOST = ids.page_id(PAGE, "stage-lost")
 OUTCOME_TYPE = ids.page_id(PAGE, "outcome-type")
+PARTNERSHIPS = ids.page_id(PAGE, "partnerships")
 CASE_LIST = record_level(ids.page_id(PAGE, "case-list"), view="attrition case list")
 CASE_CSV_BUTTON = ids.page_id(PAGE, "case-list-csv")
 CASE_CSV = record_level(ids.download_id(PAGE, "case-list-csv"), view="attrition case list", export=True)
+DIVISION_CONTROL = ids.filter_id(PAGE, "division")
+CSP_CONTROL = ids.filter_id(PAGE, "csp")
 
 OUTCOME_CHOICES = ["0", "1", "1A"] + [str(n) for n in range(2, 23)]
 ANY = "any"
 # A force-wide year is tens of thousands of crimes: the page shows enough to dip-sample, the download all.
 ROWS_SHOWN = 500
-# The grid keeps to what a dip-sample starts from; the download carries the dates as well.
-CASE_COLUMNS_SHOWN = ["incident_id", "crime_ref", "victim_ref", "suspect_ref", "division_code", "csp_code",
-                      "offence_group", "stage_reached", "stage_lost", "outcome_type", "days_to_arrest",
-                      "days_to_cps_referral", "days_to_charge", "days_to_conviction"]
-
-
-def _unit(division: str | None, csp: str | None) -> tuple[str, str | None]:
-    if csp:
-        return "csp", csp
-    if division:
-        return "division", division
-    return "force", None
-
-
-def _cohort_words(state: components.FilterState, level: str, unit_code: str | None) -> str:
-    where = "the force"
-    if level == "division":
-        names = data.divisions().set_index("division_code")["division_name"]
-        where = names.get(unit_code, unit_code)
-    elif level == "csp":
-        names = data.csps().set_index("csp_code")["csp_name"]
-        where = names.get(unit_code, unit_code)
-    return f"crimes recorded in {where}, {state.describe_period()}"
-
-
-@data.cached
-def _aggregates(level: str, unit_code: str | None, period_from, period_to) -> dict[str, pd.DataFrame]:
-    con = data.connection()
-    return {
-        "funnel": attrition.attrition_funnel(con, level, unit_code, period_from, period_to),
-        "outcomes": attrition.outcome_mix(con, level, unit_code, period_from, period_to),
-        "timings": attrition.stage_timings(con, level, unit_code, period_from, period_to),
-        **_by_unit(period_from, period_to),
-    }
-
-
-@data.cached
-def _by_unit(period_from, period_to) -> dict[str, pd.DataFrame]:
-    # Every division and partnership whatever unit is chosen: kept apart so a unit change reuses it.
-    con = data.connection()
-    return {
-        "by_division": attrition.attrition_by_unit(con, "division", period_from, period_to),
-        "by_csp": attrition.attrition_by_unit(con, "csp", period_from, period_to),
-    }
-
 
 UNSUPPRESSED_REFUSAL = ("The attrition view shows unsuppressed counts; partnership figures, with small numbers "
                         "suppressed, are on the partnership page.")
 CASE_LIST_REFUSAL = ("Case lists are for chief officers and coordinators, and for a division lead within their "
                      "own division.")
+CPS_STAGE_WORDS = ("A file counts as sent to the CPS when a CPS decision is recorded for the crime (to charge, "
+                   "to take no further action, an out-of-court disposal, or still awaited). The police charge "
+                   "some offences themselves, without the CPS, so a charge does not always follow a file to the "
+                   "CPS and this stage is not a copy of the charge stage.")
 
 
-def _division_of_csp(csp_code: str | None) -> str | None:
-    match = data.csps().loc[lambda frame: frame["csp_code"] == csp_code, "division_code"]
-    return str(match.iloc[0]) if len(match) else None
+def _unit(state: components.FilterState) -> tuple[str, str | None]:
+    if state.csp:
+        return "csp", state.csp
+    if state.division:
+        return "division", state.division
+    return "force", None
+
+
+def _csp_row(csp_code: str | None) -> pd.Series | None:
+    frame = data.csps()
+    match = frame[frame["csp_code"] == csp_code]
+    return match.iloc[0] if len(match) else None
+
+
+def _unit_name(level: str, unit_code: str | None) -> str:
+    if level == "division":
+        return components.division_name(unit_code)
+    if level == "csp":
+        row = _csp_row(unit_code)
+        return str(row["csp_name"]) if row is not None else str(unit_code)
+    return "the force"
+
+
+def _consistent(state: components.FilterState) -> components.FilterState:
+    """The division a chosen partnership is in, so the controls show what the content is for: a
+    partnership of another division than the one asked for is shown in its own division, and said so."""
+    row = _csp_row(state.csp) if state.csp else None
+    if row is None:
+        return state
+    if state.division and state.division != row["division_code"]:
+        state = state.with_notice(f"{row['csp_name']} is in {row['division_name']}, not in "
+                                  f"{components.division_name(state.division)}: showing {row['csp_name']} in "
+                                  f"{row['division_name']}.")
+    return state.with_(division=str(row["division_code"]))
 
 
 def _within_own_divisions(state: components.FilterState, own: list[str] | None) -> components.FilterState:
@@ -107,37 +108,39 @@ def _within_own_divisions(state: components.FilterState, own: list[str] | None) 
     if not own:
         return state
     if state.division not in own:
-        csp_division = _division_of_csp(state.csp)
-        state = state.with_(division=csp_division if csp_division in own else own[0])
-    if state.csp and _division_of_csp(state.csp) != state.division:
-        state = state.with_(csp=None)
+        state = state.with_(division=own[0], csp=None)
     return state
 
 
 def layout(**query) -> html.Div:
     if not data.database_ready():
-        return html.Div([components.page_heading("Attrition"), components.no_database()])
+        return html.Div([components.page_heading("Attrition: from crime to conviction"), components.no_database()])
     principal = current_principal()
     if must_suppress(principal):  # nothing on this page is for them: say so rather than show blanks
         return html.Div([components.page_heading("Attrition: from crime to conviction"),
                          components.refusal(UNSUPPRESSED_REFUSAL)])
     own = components.own_divisions(principal)
-    state = _within_own_divisions(components.FilterState.from_query(query), own)
-    level, unit_code = _unit(state.division, state.csp)
+    state = _within_own_divisions(_consistent(components.FilterState.from_query(query)), own)
+    level, unit_code = _unit(state)
+    # The page's own default unit is checked as any request's is.
+    scope = current_scope().at(level, unit_code)
+    csps = data.csps()
     return html.Div(
         [
             components.page_heading(
                 "Attrition: from crime to conviction",
-                "Of the crimes recorded in the period, how many reached each stage, where the rest went, "
-                "and how long each stage took. Choose a division or a partnership to narrow the cohort.",
+                "Of the crimes recorded in the period, how many reached each stage, what share of the stage "
+                "before each kept, where the rest went, and how long each stage took. Choose a division, then "
+                "one of its partnerships, to narrow the cohort.",
             ),
             components.filter_bar(PAGE, state, FIELDS, all_divisions=not own, division_codes=own or None),
+            dcc.Store(id=PARTNERSHIPS, data=csps[["csp_code", "csp_name", "division_code"]].to_dict("records")),
             html.Div(id=SUMMARY, role="status"),
-            html.Section([html.H2("Funnel from crime to conviction", className="h4"), html.Div(id=FUNNEL)],
+            html.Section([html.H2("From crime to conviction, stage by stage", className="h4"), html.Div(id=FUNNEL)],
                          className="mb-4"),
-            html.Section([html.H2("Where the cases went: outcome mix", className="h4"), html.Div(id=OUTCOMES)],
+            html.Section([html.H2("Where the cases went: outcomes", className="h4"), html.Div(id=OUTCOMES)],
                          className="mb-4"),
-            html.Section([html.H2("Time from report to each stage", className="h4"), html.Div(id=TIMINGS)],
+            html.Section([html.H2("How long each stage took", className="h4"), html.Div(id=TIMINGS)],
                          className="mb-4"),
             html.Section([html.H2("By division and partnership", className="h4"), html.Div(id=BY_UNIT)],
                          className="mb-4"),
@@ -145,33 +148,33 @@ def layout(**query) -> html.Div:
                 [html.H2("Cases for dip-sampling", className="h4")]
                 # The case list's callbacks run only when their components are on the page: a principal
                 # refused every case list the filters can choose sees the refusal instead of a blank.
-                + (_case_list_controls() if _case_list_allowed(level, unit_code)
-                   else [components.refusal(CASE_LIST_REFUSAL)]),
+                + (_case_list_controls() if scope.may_see_records else [components.refusal(CASE_LIST_REFUSAL)]),
                 className="mb-4",
             ),
-        ]
+        ],
+        className="operational-page",
     )
 
 
 def _case_list_controls() -> list:
-    """The case list, its narrowing controls and its download (record-level: ``can_see_case_list``)."""
+    """The case list, its narrowing controls and its download (record-level)."""
     # "any" rather than "": dbc.Select shows its hidden placeholder option for an empty value.
     stage_options = [{"label": "Any stage", "value": ANY}] + [
-        {"label": f"Lost before: {words}", "value": stage}
-        for stage, words in ((st, label("attrition_stage", st)) for st in attrition.STAGES) if stage != "recorded"
+        {"label": f"Lost before: {label('attrition_stage', stage)[0].lower()}{label('attrition_stage', stage)[1:]}",
+         "value": stage}
+        for stage in attrition.STAGES if stage != "recorded"
     ]
     outcome_options = [{"label": "Any outcome", "value": ANY}] + [
-        {"label": "0 — awaiting outcome" if code == "0" else f"Outcome {code}", "value": code}
-        for code in OUTCOME_CHOICES
+        {"label": _outcome_words(code), "value": code} for code in OUTCOME_CHOICES
     ]
     return [
-        html.P("Pseudonymised references only. Narrow the list by where cases were lost or by outcome.",
-               className="small"),
+        html.P("People appear only as pseudonymised references. Narrow the list by where cases were lost or by "
+               "outcome.", className="small"),
         dbc.Row(
             [
                 dbc.Col([dbc.Label("Stage lost", html_for=STAGE_LOST, className="fw-semibold"),
                          dbc.Select(id=STAGE_LOST, options=stage_options, value=ANY)], xs=12, sm=6, lg=4),
-                dbc.Col([dbc.Label("Outcome type", html_for=OUTCOME_TYPE, className="fw-semibold"),
+                dbc.Col([dbc.Label("Outcome", html_for=OUTCOME_TYPE, className="fw-semibold"),
                          dbc.Select(id=OUTCOME_TYPE, options=outcome_options, value=ANY)], xs=12, sm=6, lg=4),
                 dbc.Col(dbc.Button("Download the case list (CSV)", id=CASE_CSV_BUTTON, color="primary",
                                    className="mt-4"), xs=12, lg=4),
@@ -183,78 +186,203 @@ def _case_list_controls() -> list:
     ]
 
 
-def _funnel_section(funnel: pd.DataFrame, words: str) -> object:
-    funnel = funnel.assign(label=[label("attrition_stage", s) for s in funnel["stage"]])
-    table = funnel.assign(share_of_recorded=(funnel["share_of_recorded"] * 100).round(1))[
-        ["label", "crimes", "share_of_recorded"]].rename(
-        columns={"label": "Stage", "crimes": "Crimes", "share_of_recorded": "% of recorded"})
-    figure = figures.bar_chart(funnel, category="label", value="crimes", percent=False,
+def _outcome_words(code: str) -> str:
+    """An outcome as coordinators know it: its Home Office number and its name."""
+    if code == "0":
+        return label("outcome_type", code)
+    return f"{label('outcome_type', code)} (outcome {code})"
+
+
+# --- questions ---------------------------------------------------------------------------------------
+
+
+def _forces_key() -> tuple[str, ...] | None:
+    forces = current_scope().forces
+    return tuple(forces) if forces else None
+
+
+@data.cached
+def _aggregates(level: str, unit_code: str | None, period_from, period_to,
+                forces: tuple[str, ...] | None) -> dict[str, pd.DataFrame]:
+    con = data.connection()
+    return {
+        "funnel": attrition.attrition_funnel(con, level, unit_code, period_from, period_to, forces),
+        "outcomes": attrition.outcome_mix(con, level, unit_code, period_from, period_to, forces),
+        "timings": attrition.stage_timings(con, level, unit_code, period_from, period_to, forces),
+    }
+
+
+@data.cached
+def _by_unit(level: str, period_from, period_to, forces: tuple[str, ...] | None,
+             division_code: str | None) -> pd.DataFrame:
+    return attrition.attrition_by_unit(data.connection(), level, period_from, period_to, forces,
+                                       division_code=division_code)
+
+
+@data.cached
+def _case_list(level: str, unit_code: str | None, period_from, period_to, stage_lost: str | None,
+               outcome_type: str | None, forces: tuple[str, ...] | None) -> pd.DataFrame:
+    return attrition.case_list(data.connection(), level, unit_code, period_from, period_to,
+                               stage_lost=None if stage_lost in (None, "", ANY) else stage_lost,
+                               outcome_type=None if outcome_type in (None, "", ANY) else outcome_type,
+                               forces=forces)
+
+
+# --- funnel ------------------------------------------------------------------------------------------
+
+
+def _share(value) -> str:
+    return format_number(value, percent=True)
+
+
+def funnel_table(funnel: pd.DataFrame) -> pd.DataFrame:
+    """The funnel as its table shows it: each stage, its crimes, its share of the stage before and of the
+    crimes recorded (the stages' words from the vocabulary, the numbers from metrics.formatting)."""
+    return pd.DataFrame({
+        "Stage": [label("attrition_stage", stage) for stage in funnel["stage"]],
+        "Crimes": funnel["crimes"].map(format_count),
+        "Share of the stage before": ["" if stage == "recorded" else _share(value)
+                                      for stage, value in zip(funnel["stage"], funnel["share_of_previous"])],
+        "Share of crimes recorded": funnel["share_of_recorded"].map(_share),
+    })
+
+
+def _funnel_section(funnel: pd.DataFrame, where: str) -> html.Div:
+    stages = funnel.set_index("stage")
+    words = [label("attrition_stage", stage) for stage in funnel["stage"]]
+    figure = figures.bar_chart(funnel.assign(label=words), category="label", value="crimes", percent=False,
                                title="Crimes reaching each stage")
-    recorded = int(funnel["crimes"].iloc[0])
-    convicted = int(funnel["crimes"].iloc[-1])
-    summary = (f"Of {recorded:,} {words}, " + ", ".join(
-        f"{row.crimes:,} reached {row.label.lower()}" for row in funnel.iloc[1:].itertuples())
-        + f". {convicted:,} ended in a conviction.")
-    return components.chart_and_table(ids.page_id(PAGE, "funnel-table"), figure, summary, table,
-                                      "Crimes reaching each stage", "attrition-funnel")
+    figure.update_traces(text=[f"{format_count(c)} ({_share(s)})" for c, s in
+                               zip(funnel["crimes"].iloc[::-1], funnel["share_of_recorded"].iloc[::-1])],
+                         textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>")
+    recorded, cps, charged = (int(stages.loc[s, "crimes"]) for s in ("recorded", "cps_referral", "charge"))
+    cps_charged = int(funnel["cps_charged"].iloc[0])
+    summary = (f"Of {format_count(recorded)} crimes recorded in {where}: "
+               + "; ".join(f"{w[0].lower() + w[1:]} {format_count(row.crimes)} ({_share(row.share_of_previous)} of the stage "
+                           f"before, {_share(row.share_of_recorded)} of those recorded)"
+                           for w, row in zip(words[1:], funnel.iloc[1:].itertuples())) + ".")
+    table = funnel_table(funnel)
+    cps_words = (f"The CPS decided to charge {format_count(cps_charged)} of the {format_count(cps)} files sent to it"
+                 + (f" ({_share(cps_charged / cps)})" if cps else "") + "; "
+                 + f"{format_count(charged)} crimes were charged or summonsed in all, by the police or the CPS.")
+    return html.Div([
+        dbc.Table.from_dataframe(table, striped=False, bordered=False, hover=False, size="sm",
+                                 className="funnel-table mb-2", id=ids.page_id(PAGE, "conversions")),
+        html.P([html.Strong("The CPS stage. "), CPS_STAGE_WORDS, " ", cps_words], className="small",
+               id=ids.page_id(PAGE, "cps-stage")),
+        components.chart(figure, summary, "attrition-funnel"),
+    ])
 
 
-def _outcome_section(outcomes: pd.DataFrame) -> object:
-    outcomes = outcomes.assign(category=[f"{t}: {label}" for t, label in zip(outcomes["outcome_type"], outcomes["label"])])
+def _outcome_section(outcomes: pd.DataFrame) -> html.Div:
+    outcomes = outcomes.assign(category=[_outcome_words(code) for code in outcomes["outcome_type"]])
     figure = figures.bar_chart(outcomes, category="category", value="crimes", percent=False,
-                               title="Crimes by outcome type (15 and 16 highlighted)")
+                               title="Crimes by outcome (15 and 16 highlighted)")
     # Outcomes 15 and 16 (evidential difficulties) stand out by colour and by the bar's pattern.
     called_out = outcomes["called_out"].iloc[::-1].tolist()
     figure.update_traces(marker={
         "color": [figures.PALETTE["vermillion"] if c else figures.PALETTE["blue"] for c in called_out],
         "pattern": {"shape": ["/" if c else "" for c in called_out]},
-    })
+    }, hovertemplate="%{y}: %{x:,}<extra></extra>")
     share = dict(zip(outcomes["outcome_type"], outcomes["share"]))
     counts = dict(zip(outcomes["outcome_type"], outcomes["crimes"]))
     callouts = [
-        html.Li([html.Strong(f"Outcome {code}: "), f"{counts.get(code, 0):,} crimes "
-                 f"({figures.format_number(share.get(code, 0.0), percent=True)} of the cohort) — {text}"])
-        for code, text in (("15", "suspect identified, victim supports action, evidential difficulties"),
-                           ("16", "victim does not support further action"))
+        html.Li([html.Strong(f"Outcome {code}: "), f"{format_count(counts.get(code, 0))} crimes "
+                 f"({_share(share.get(code, 0.0))} of the cohort) — {label('outcome_type', code).lower()}"])
+        for code in ("15", "16")
     ]
-    table = outcomes.assign(share=(outcomes["share"] * 100).round(1))[
-        ["outcome_type", "label", "crimes", "share", "called_out"]].rename(
-        columns={"outcome_type": "Outcome type", "label": "Outcome", "crimes": "Crimes", "share": "% of cohort",
-                 "called_out": "Called out (15/16)"})
-    summary = "Crimes in the cohort by Home Office outcome type; " + "; ".join(
-        f"{row.outcome_type} {row.label}: {row.crimes:,}" for row in outcomes.itertuples()) + "."
+    table = pd.DataFrame({
+        "Outcome": outcomes["category"],
+        "Crimes": outcomes["crimes"].map(format_count),
+        "Share of crimes recorded": outcomes["share"].map(_share),
+    })
+    summary = "Crimes in the cohort by outcome: " + "; ".join(
+        f"{row.category} {format_count(row.crimes)}" for row in outcomes.itertuples()) + "."
     return html.Div([
         html.Ul(callouts, className="list-unstyled border-start border-4 ps-3 mb-3 callout-15-16",
                 id=ids.page_id(PAGE, "callouts")),
         components.chart_and_table(ids.page_id(PAGE, "outcome-table"), figure, summary, table,
-                                   "Crimes by outcome type", "attrition-outcomes"),
+                                   "Crimes by outcome", "attrition-outcomes"),
     ])
 
 
-def _timings_section(timings: pd.DataFrame) -> object:
-    timings = timings.assign(label=[label("attrition_stage", s) for s in timings["stage"]])
-    shown = timings.assign(median_days=timings["median_days"].round(1))
-    figure = figures.bar_chart(shown.fillna({"median_days": 0}), category="label", value="median_days",
-                               percent=False, title="Median days from report to each stage")
-    table = shown[["label", "crimes", "median_days"]].rename(
-        columns={"label": "Stage", "crimes": "Crimes reaching it", "median_days": "Median days from report"})
-    summary = "Median days from report: " + "; ".join(
-        f"{row.label}: {figures.format_number(row.median_days, percent=False)} (of {row.crimes:,} crimes)"
-        for row in shown.itertuples()) + "."
-    return components.chart_and_table(ids.page_id(PAGE, "timing-table"), figure, summary, table,
-                                      "Median days from report to each stage", "attrition-timings")
+def timings_table(timings: pd.DataFrame) -> pd.DataFrame:
+    """Time from the report to each stage as its table shows it: how many got there, the median and the
+    time within which nine in ten did."""
+    return pd.DataFrame({
+        "Stage": [label("attrition_stage", stage) for stage in timings["stage"]],
+        "Crimes reaching it": timings["crimes"].map(format_count),
+        "Median time from the report": [format_duration(d * 24) for d in timings["median_days"]],
+        "Nine in ten within": [format_duration(d * 24) for d in timings["p90_days"]],
+    })
 
 
-def _by_unit_table(frame: pd.DataFrame, name: str, caption: str) -> object:
-    shown = frame.assign(charge_share=(frame["charge_share"] * 100).round(1),
-                         conviction_share=(frame["conviction_share"] * 100).round(1))
-    shown = shown.rename(columns={"unit_code": "Code", "unit_name": "Name", "recorded": "Recorded",
-                                  "suspect_identified": "Suspect identified", "arrest": "Arrest",
-                                  "cps_referral": "File sent to the CPS", "cps_charged": "CPS decided to charge",
-                                  "charge": "Charged or summonsed",
-                                  "conviction": "Conviction", "charge_share": "% charged",
-                                  "conviction_share": "% convicted"})
-    return components.data_table(ids.page_id(PAGE, name), shown, caption, f"attrition-{name}")
+def _timings_section(timings: pd.DataFrame) -> html.Div:
+    words = [label("attrition_stage", stage) for stage in timings["stage"]]
+    ordered = timings.assign(label=words).iloc[::-1]
+    figure = go.Figure([
+        go.Bar(name="Median", y=ordered["label"], x=ordered["median_days"], orientation="h",
+               marker={"color": figures.PALETTE["blue"]},
+               text=[format_duration(d * 24) for d in ordered["median_days"]], textposition="outside", cliponaxis=False,
+               hovertemplate="%{y}, median: %{text}<extra></extra>"),
+        go.Bar(name="Nine in ten within", y=ordered["label"], x=ordered["p90_days"], orientation="h",
+               marker={"color": figures.PALETTE["orange"], "pattern": {"shape": "."}},
+               text=[format_duration(d * 24) for d in ordered["p90_days"]], textposition="outside", cliponaxis=False,
+               hovertemplate="%{y}, nine in ten within: %{text}<extra></extra>"),
+    ])
+    figure.update_layout(template=figures.TEMPLATE, barmode="group", height=360,
+                         title={"text": "Days from the report to each stage", "x": 0, "font": {"size": 15}},
+                         xaxis={"title": "Days from the report", "tickformat": ",d"}, yaxis={"automargin": True})
+    summary = "Time from the report: " + "; ".join(
+        f"{w}: median {format_duration(row.median_days * 24)}, nine in ten within "
+        f"{format_duration(row.p90_days * 24)} (of {format_count(row.crimes)} crimes)"
+        for w, row in zip(words, timings.itertuples())) + "."
+    return html.Div([
+        dbc.Table.from_dataframe(timings_table(timings), striped=False, bordered=False, hover=False, size="sm",
+                                 className="mb-2", id=ids.page_id(PAGE, "timing-distribution")),
+        components.chart(figure, summary, "attrition-timings"),
+    ])
+
+
+def by_unit_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The funnel per division or partnership as its table shows it."""
+    table = pd.DataFrame({"Name": frame["unit_name"]})
+    for stage in attrition.STAGES:
+        table[label("attrition_stage", stage)] = frame[stage].map(format_count)
+        if stage == "cps_referral":
+            table["The CPS decided to charge"] = frame["cps_charged"].map(format_count)
+    table["Share charged"] = frame["charge_share"].map(_share)
+    table["Share convicted"] = frame["conviction_share"].map(_share)
+    return table
+
+
+def _by_unit_section(period_from, period_to, division_code: str | None, forces) -> html.Div:
+    period = format_period(period_from, period_to)
+    divisions = _by_unit("division", period_from, period_to, forces, None)
+    partnerships = _by_unit("csp", period_from, period_to, forces, division_code)
+    where = f"in {components.division_name(division_code)}" if division_code else "in the force"
+    return html.Div([
+        html.H3("Divisions", className="h5"),
+        components.data_table(ids.page_id(PAGE, "by-division"), by_unit_table(divisions),
+                              f"The funnel by division, {period}", "attrition-by-division"),
+        html.H3(f"Partnerships {where}", className="h5"),
+        components.data_table(ids.page_id(PAGE, "by-csp"), by_unit_table(partnerships),
+                              f"The funnel by partnership {where}, {period}", "attrition-by-partnership"),
+    ])
+
+
+def _partial_words(period_from, period_to, months) -> str:
+    """What a period only partly covered by the data means for its funnel."""
+    words = []
+    if period_from < months.first_day:
+        words.append(f"the records start on {format_date(months.first_day)}, so the period's first days have none")
+    if period_to > months.last_day:
+        words.append(f"the records end on {format_date(months.last_day)}, so its last days have none")
+    return "Only part of this period has data: " + "; ".join(words) + "."
+
+
+def _empty(message: str) -> tuple:
+    return (components.notice(message), None, None, None, None)
 
 
 @callback(
@@ -262,39 +390,66 @@ def _by_unit_table(frame: pd.DataFrame, name: str, caption: str) -> object:
     Output(TIMINGS, "children"), Output(BY_UNIT, "children"),
     *components.filter_inputs(PAGE, FIELDS),
 )
-def update_aggregates(from_month, to_month, division, csp):
-    principal = current_principal()
-    state = components.FilterState.from_values(from_month, to_month, division, csp)
-    level, unit_code = _unit(state.division, state.csp)
-    if must_suppress(principal) or not can_see_aggregates(principal, level, unit_code):
+def update_aggregates(from_month, to_month, _division, _csp):
+    if must_suppress(current_principal()):
         return components.refusal(UNSUPPRESSED_REFUSAL), None, None, None, None
-    result = _aggregates(level, unit_code, state.period_from, state.period_to)
-    words = _cohort_words(state, level, unit_code)
+    problem = components.period_order_problem(from_month, to_month)
+    if problem:
+        return _empty(problem)
+    scope = current_scope()
+    state = components.FilterState.from_values(from_month, to_month)
+    period = format_period(state.period_from, state.period_to)
+    where = _unit_name(scope.level, scope.unit_code)
+    months = data.data_months()
+    coverage = data_coverage(state.period_from, state.period_to, months.first_day, months.last_day)
+    if coverage == "none":  # no figures at all, not a funnel of zeros
+        return _empty(f"No records cover {period}: the data run from {format_date(months.first_day)} to "
+                      f"{format_date(months.last_day)}.")
+    result = _aggregates(scope.level, scope.unit_code, state.period_from, state.period_to, _forces_key())
     recorded = int(result["funnel"]["crimes"].iloc[0])
-    summary = html.P([html.Strong(f"{recorded:,}"), f" {words}."], className="fs-5")
-    by_unit = html.Div([
-        html.H3("Divisions", className="h5"),
-        _by_unit_table(result["by_division"], "by-division", f"Funnel by division, {state.describe_period()}"),
-        html.H3("Community safety partnerships", className="h5"),
-        _by_unit_table(result["by_csp"], "by-csp", f"Funnel by partnership, {state.describe_period()}"),
-    ])
-    return (summary, _funnel_section(result["funnel"], words), _outcome_section(result["outcomes"]),
-            _timings_section(result["timings"]), by_unit)
+    if recorded == 0:
+        return _empty(f"No crimes were recorded in {where} in {period}.")
+    summary = [html.P([html.Strong(format_count(recorded)), f" crimes recorded in {where}, {period}."],
+                      className="fs-5 mb-2")]
+    if coverage == "part":
+        summary.append(components.notice(_partial_words(state.period_from, state.period_to, months)))
+    return (html.Div(summary), _funnel_section(result["funnel"], where), _outcome_section(result["outcomes"]),
+            _timings_section(result["timings"]),
+            _by_unit_section(state.period_from, state.period_to, scope.division_code, _forces_key()))
 
 
-def _case_list_allowed(level: str, unit_code: str | None) -> bool:
-    # The CSP's division from the cached reference frame, as the server guard finds it (and no query left
-    # half-read on the thread's cursor when the layout asks).
-    division = {"force": None, "division": unit_code, "csp": _division_of_csp(unit_code)}[level]
-    return can_see_case_list(current_principal(), division)
+# --- case list ---------------------------------------------------------------------------------------
 
 
-@data.cached
-def _case_list(state: components.FilterState, stage_lost: str | None, outcome_type: str | None) -> pd.DataFrame:
-    level, unit_code = _unit(state.division, state.csp)
-    return attrition.case_list(data.connection(), level, unit_code, state.period_from, state.period_to,
-                               stage_lost=None if stage_lost in (None, "", ANY) else stage_lost,
-                               outcome_type=None if outcome_type in (None, "", ANY) else outcome_type)
+# The grid keeps to what a dip-sample starts from; the download carries the division and the time to each
+# stage as well.
+CASE_COLUMNS_SHOWN = [heading(c) for c in ("incident_id", "crime_ref", "crime_recorded_at", "offence_group", "csp_name",
+                                           "stage_reached", "stage_lost", "outcome_type", "victim_ref", "suspect_ref")]
+CASE_ROWS_PER_PAGE = 10
+
+
+def case_list_table(cases: pd.DataFrame) -> pd.DataFrame:
+    """The case list as a person reads it (and downloads it): headings, words and dates, no codes."""
+    division_names = dict(zip(data.divisions()["division_code"], data.divisions()["division_name"]))
+    csp_names = dict(zip(data.csps()["csp_code"], data.csps()["csp_name"]))
+    table = pd.DataFrame({
+        heading("incident_id"): cases["incident_id"],
+        heading("crime_ref"): cases["crime_ref"],
+        heading("crime_recorded_at"): cases["crime_recorded_at"].map(format_date),
+        heading("offence_group"): cases["offence_group"].map(lambda g: label("offence_group_band", g)),
+        heading("division_name"): cases["division_code"].map(division_names).fillna("Not recorded"),
+        heading("csp_name"): cases["csp_code"].map(csp_names).fillna("Not recorded"),
+        heading("stage_reached"): cases["stage_reached"].map(lambda s: label("attrition_stage", s)),
+        heading("stage_lost"): cases["stage_lost"].map(lambda s: "Not lost: convicted" if pd.isna(s)
+                                                       else label("attrition_stage", s)),
+        heading("outcome_type"): cases["outcome_type"].map(_outcome_words),
+    })
+    for stage in attrition.TIMED_STAGES:
+        table[heading(f"days_to_{stage}")] = cases[f"days_to_{stage}"].map(
+            lambda d: "" if pd.isna(d) else format_duration(d * 24))
+    table[heading("victim_ref")] = cases["victim_ref"].fillna("")
+    table[heading("suspect_ref")] = cases["suspect_ref"].fillna("No suspect identified")
+    return table
 
 
 @callback(
@@ -302,21 +457,25 @@ def _case_list(state: components.FilterState, stage_lost: str | None, outcome_ty
     *components.filter_inputs(PAGE, FIELDS),
     Input(STAGE_LOST, "value"), Input(OUTCOME_TYPE, "value"),
 )
-def update_case_list(from_month, to_month, division, csp, stage_lost, outcome_type):
-    state = components.FilterState.from_values(from_month, to_month, division, csp)
-    level, unit_code = _unit(state.division, state.csp)
-    if not _case_list_allowed(level, unit_code):
-        return components.refusal("Case lists are for chief officers and coordinators, and for a division lead "
-                                  "within their own division: choose your division.")
-    cases = _case_list(state, stage_lost, outcome_type)
+def update_case_list(from_month, to_month, _division, _csp, stage_lost, outcome_type):
+    scope = current_scope()
+    if not scope.may_see_records:
+        return components.refusal(CASE_LIST_REFUSAL + " Choose your division.")
+    problem = components.period_order_problem(from_month, to_month)
+    if problem:
+        return components.notice(problem)
+    state = components.FilterState.from_values(from_month, to_month)
+    cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
+                       _forces_key())
     if cases.empty:
         return components.notice("No crimes in the cohort match these choices.")
-    caption = f"{len(cases):,} crimes, {state.describe_period()}"
+    caption = f"{format_count(len(cases))} crimes, {format_period(state.period_from, state.period_to)}"
     if len(cases) > ROWS_SHOWN:
-        caption += (f" (the first {ROWS_SHOWN:,} by date recorded are shown here; "
+        caption += (f" (the first {format_count(ROWS_SHOWN)} by date recorded are shown here; "
                     "“Download the case list” gives them all)")
-    return components.data_table(ids.page_id(PAGE, "cases"), cases[CASE_COLUMNS_SHOWN].head(ROWS_SHOWN), caption,
-                                 "attrition-case-list", page_size=25)
+    shown = case_list_table(cases.head(ROWS_SHOWN))[CASE_COLUMNS_SHOWN]
+    return components.data_table(ids.page_id(PAGE, "cases"), shown, caption, "attrition-case-list",
+                                 page_size=CASE_ROWS_PER_PAGE)
 
 
 @callback(
@@ -326,11 +485,30 @@ def update_case_list(from_month, to_month, division, csp, stage_lost, outcome_ty
     State(STAGE_LOST, "value"), State(OUTCOME_TYPE, "value"),
     prevent_initial_call=True,
 )
-def download_case_list(n_clicks, from_month, to_month, division, csp, stage_lost, outcome_type):
-    state = components.FilterState.from_values(from_month, to_month, division, csp)
-    level, unit_code = _unit(state.division, state.csp)
-    if not n_clicks or not _case_list_allowed(level, unit_code):
+def download_case_list(n_clicks, from_month, to_month, _division, _csp, stage_lost, outcome_type):
+    scope = current_scope()
+    if not n_clicks or not scope.may_see_records or components.period_order_problem(from_month, to_month):
         return dash.no_update
-    cases = _case_list(state, stage_lost, outcome_type)
+    state = components.FilterState.from_values(from_month, to_month)
+    cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
+                       _forces_key())
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return dcc.send_data_frame(cases.to_csv, f"attrition-case-list-{stamp}.csv", index=False)
+    return dcc.send_data_frame(case_list_table(cases).to_csv, f"attrition-case-list-{stamp}.csv", index=False)
+
+
+# The partnership control follows the division: only the division's partnerships are offered, and one of
+# another division is never left chosen (the server would refuse a partnership outside the division).
+clientside_callback(
+    """
+    function (division, csp, options, partnerships) {
+        const first = (options || []).filter(o => !o.value);
+        const offered = (partnerships || []).filter(p => !division || p.division_code === division);
+        const kept = offered.some(p => p.csp_code === csp) ? csp : "";
+        return [first.concat(offered.map(p => ({label: p.csp_name, value: p.csp_code}))), kept];
+    }
+    """,
+    Output(CSP_CONTROL, "options"), Output(CSP_CONTROL, "value"),
+    Input(DIVISION_CONTROL, "value"), State(CSP_CONTROL, "value"), State(CSP_CONTROL, "options"),
+    State(PARTNERSHIPS, "data"),
+    prevent_initial_call=True,
+)

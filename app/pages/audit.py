@@ -1,22 +1,29 @@
-"""/audit — the audit log, read-only: who opened which record-level view or export, when, with which
-filters. For analysts and chief officers (``policy.can_read_audit_log``); the server-side guard refuses
-every callback of this page to anyone else, and the page checks again. There is no route that edits
-the log, and the database refuses UPDATE and DELETE on it.
+"""/audit — the audit log, read-only: who opened which record-level view or export, who signed in or out,
+when, with which filters. For analysts and chief officers (``policy.can_read_audit_log``); the server-side
+guard refuses every callback of this page to anyone else, and the page checks again. There is no route
+that edits the log. Shown in words: actions and roles from the vocabulary, times in UK time as people
+write them, the filters by the names of the units and months they chose.
 """
 from __future__ import annotations
+
+from typing import Any, Mapping
 
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, html
 
-from app import components, ids
-from app.auth.audit import ACTIONS, read_audit
+from app import components, data, ids
+from app.auth.audit import ACTIONS, AuditEntry, read_audit
 from app.auth.context import current_principal
 from app.auth.policy import can_read_audit_log, require
+from metrics.formatting import format_count, format_datetime
+from reference.vocabulary import codes, label
 
 PAGE = "audit"
 SHOWN = 500
+ANY = "any"  # not "": dbc.Select shows its hidden, empty placeholder for an empty value
+LONDON = "Europe/London"
 
 dash.register_page(__name__, path="/audit", name="Audit log", order=90, title="Audit log")
 
@@ -24,14 +31,13 @@ ACTION = ids.page_id(PAGE, "action")
 USER = ids.page_id(PAGE, "user")
 TABLE = ids.page_id(PAGE, "table")
 
-ACTION_LABELS = {"view": "Viewed", "export": "Exported", "refused": "Refused"}
-
 
 def layout(**_query) -> html.Div:
     heading = components.page_heading(
         "Audit log",
-        "Who opened a record-level view (a case list or an action list) or exported one, when, and with "
-        f"which filters; also requests the server refused. Newest first, the latest {SHOWN}. Read-only.",
+        "Who opened a record-level view (a case list or an action list) or downloaded one, when, and with "
+        f"which filters; requests the server refused; signing in and out. Newest first, the latest {SHOWN}. "
+        "Read-only.",
     )
     if not can_read_audit_log(current_principal()):
         return html.Div([heading, components.refusal("The audit log is for analysts and chief officers.")])
@@ -41,9 +47,9 @@ def layout(**_query) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col([dbc.Label("Action", html_for=ACTION, className="fw-semibold"),
-                             dbc.Select(id=ACTION, value="",
-                                        options=[{"label": "Any action", "value": ""}]
-                                        + [{"label": ACTION_LABELS[a], "value": a} for a in ACTIONS])],
+                             dbc.Select(id=ACTION, value=ANY,
+                                        options=[{"label": "Any action", "value": ANY}]
+                                        + [{"label": label("audit_action", a), "value": a} for a in ACTIONS])],
                             xs=12, sm=6, lg=3),
                     dbc.Col([dbc.Label("User name", html_for=USER, className="fw-semibold"),
                              dbc.Input(id=USER, type="text", value="", debounce=True, autoComplete="off")],
@@ -52,20 +58,58 @@ def layout(**_query) -> html.Div:
                 className="g-3 mb-3",
             ),
             html.Div(id=TABLE),
-        ]
+        ],
+        className="operational-page",
     )
 
 
-def _frame(action: str | None, username: str | None) -> pd.DataFrame:
-    entries = read_audit(SHOWN, username=username or None, action=action or None)
+def _unit_name(level: str | None, code: str) -> str:
+    if level == "csp":
+        frame = data.csps()
+        match = frame[frame["csp_code"] == code]
+        return str(match.iloc[0]["csp_name"]) if len(match) else code
+    if level == "division":
+        return components.division_name(code)
+    return code
+
+
+def _force_name(code: str) -> str:
+    frame = data.forces()
+    match = frame[frame["force_code"] == code]
+    return str(match.iloc[0]["force_name"]) if len(match) else "a force not in the reference list"
+
+
+def filters_words(filters: Mapping[str, Any]) -> str:
+    """What a logged request was about, in words: the force, the unit by name, the period, the meeting."""
+    words = []
+    if filters.get("force") and filters["force"] != data.home_force():  # the home force goes without saying
+        words.append(f"force: {_force_name(str(filters['force']))}")
+    level = filters.get("level")
+    if filters.get("unit"):
+        words.append(f"{label('level', level).lower()}: {_unit_name(level, str(filters['unit']))}")
+    elif filters.get("division"):
+        words.append(f"division: {components.division_name(str(filters['division']))}")
+    elif level == "force":
+        words.append("the whole force")
+    for key, words_for in (("from", "from"), ("to", "to")):
+        if filters.get(key):
+            month = pd.Timestamp(f"{filters[key]}-01") if len(str(filters[key])) == 7 else pd.Timestamp(filters[key])
+            words.append(f"{words_for} {month:%B %Y}")
+    if filters.get("meeting"):
+        words.append(f"meeting: {format_datetime(pd.Timestamp(filters['meeting']), with_year=True)}")
+    return "; ".join(words)
+
+
+def entries_table(entries: list[AuditEntry]) -> pd.DataFrame:
+    """The log as the page shows it (and downloads it)."""
     return pd.DataFrame(
         {
-            "When (UTC)": [e.occurred_at.replace("T", " ").removesuffix("+00:00") for e in entries],
+            "When": [format_datetime(pd.Timestamp(e.occurred_at).tz_convert(LONDON), with_year=True) for e in entries],
             "User": [e.username + (" (demo)" if e.demo else "") for e in entries],
-            "Role": [e.role for e in entries],
-            "Action": [ACTION_LABELS[e.action] for e in entries],
-            "View": [e.view for e in entries],
-            "Filters": [", ".join(f"{k}={v}" for k, v in e.filters.items()) for e in entries],
+            "Role": [label("role", e.role) if e.role in codes("role") else "No role" for e in entries],
+            "Action": [label("audit_action", e.action) for e in entries],
+            "What was opened": [e.view for e in entries],
+            "Filters": [filters_words(e.filters) for e in entries],
         }
     )
 
@@ -73,8 +117,9 @@ def _frame(action: str | None, username: str | None) -> pd.DataFrame:
 @callback(Output(TABLE, "children"), Input(ACTION, "value"), Input(USER, "value"))
 def show_entries(action: str | None, username: str | None):
     require(can_read_audit_log(current_principal()), "the audit log")
-    frame = _frame(action, (username or "").strip())
-    if frame.empty:
+    action = None if action in (None, "", ANY) else action
+    entries = read_audit(SHOWN, username=(username or "").strip() or None, action=action)
+    if not entries:
         return components.notice("No entries match.")
-    return components.data_table(ids.page_id(PAGE, "entries"), frame, f"{len(frame):,} entries, newest first",
-                                 "audit-log", page_size=50)
+    return components.data_table(ids.page_id(PAGE, "entries"), entries_table(entries),
+                                 f"{format_count(len(entries))} entries, newest first", "audit-log", page_size=50)

@@ -1,6 +1,8 @@
 """/data-quality — what was loaded and when, what was quarantined and why, how complete the incident
 fields are by division, unknown offence codes, and records naming an incident that is not loaded.
-Thin: the questions are ``metrics.data_quality``'s; every callback checks ``can_see_data_quality``.
+Thin: the questions are ``metrics.data_quality``'s; every callback checks ``can_see_data_quality``. Every
+table is in words: extracts and rules by name, fields by their headings, times as people write them (a
+load's own messages name fields, so they are not shown; nor are file names or file hashes).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from app import components, data, figures, ids
 from app.auth.context import current_principal
 from app.auth.policy import can_see_data_quality
 from metrics import data_quality
+from metrics.formatting import format_count, format_datetime, format_number, format_period
+from reference.vocabulary import heading, label
 
 PAGE = "data-quality"
 FIELDS = ("from", "to")
@@ -31,17 +35,18 @@ def section(title: str, content_id: str) -> html.Section:
 
 
 def layout(**query) -> html.Div:
-    heading = components.page_heading(
+    title_block = components.page_heading(
         "Data quality",
         "Loads, quarantined rows, completeness of the incident fields by division, offence codes the "
         "reference table does not know, and arrests or notices that name an incident not loaded.",
     )
     if not data.database_ready():
-        return html.Div([heading, components.no_database()])
+        return html.Div([title_block, components.no_database()])
     state = components.FilterState.from_query(query)
     return html.Div(
-        [
-            heading,
+        className="operational-page",
+        children=[
+            title_block,
             section("Load history", LOADS),
             section("Quarantined rows by rule", QUARANTINE),
             html.Section(
@@ -53,9 +58,9 @@ def layout(**query) -> html.Div:
                 ],
                 className="mb-4",
             ),
-            section("Unknown offence codes", UNKNOWN_CODES),
-            section("Orphan records", ORPHANS),
-        ]
+            section("Offence codes the reference table does not know", UNKNOWN_CODES),
+            section("Records naming an incident that is not loaded", ORPHANS),
+        ],
     )
 
 
@@ -90,6 +95,69 @@ def _table(name: str, frame: pd.DataFrame, caption: str, empty: str) -> html.Div
     return components.data_table(ids.page_id(PAGE, name), frame, caption, f"data-quality-{name}", page_size=25)
 
 
+def _moments(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if pd.isna(v) else format_datetime(v, with_year=True))
+
+
+def _counts(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, pd.Series]:
+    return {heading(column): frame[column].map(format_count) for column in columns}
+
+
+ROW_COUNTS = ("rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_quarantined")
+
+
+def loads_table(loads: pd.DataFrame) -> pd.DataFrame:
+    """Every load as the page shows it: when, its result, what it said, its files' rows."""
+    return pd.DataFrame({
+        heading("started_at"): _moments(loads["started_at"]),
+        heading("finished_at"): _moments(loads["finished_at"]),
+        "Result": loads["status"].map(lambda s: label("load_status", s)),
+        heading("message"): loads["message"].fillna(""),
+        **_counts(loads, ("files", *ROW_COUNTS)),
+    })
+
+
+def files_table(files: pd.DataFrame) -> pd.DataFrame:
+    """Each load's extracts (named, not by file name) and their rows."""
+    return pd.DataFrame({
+        "Load started": _moments(files["started_at"]),
+        heading("table_name"): files["table_name"].map(lambda t: label("table", t)),
+        **_counts(files, ROW_COUNTS),
+    })
+
+
+def quarantine_table(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows by extract and rule, in words (the load's own message names fields: not shown)."""
+    return pd.DataFrame({
+        heading("table_name"): quarantine["table_name"].map(lambda t: label("table", t)),
+        heading("rule"): quarantine["rule"].map(lambda r: label("quarantine_rule", r)),
+        heading("column_name"): quarantine["column_name"].map(lambda c: "" if pd.isna(c) else heading(c)),
+        "Rows in the latest load": quarantine["rows_quarantined"].map(format_count),
+        **_counts(quarantine, ("records_ever", "batches")),
+        heading("last_quarantined_at"): _moments(quarantine["last_quarantined_at"]),
+    })
+
+
+def unknown_codes_table(codes: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Offence code as received": codes["offence_code"],
+        "Crimes": codes["incidents"].map(format_count),
+        heading("first_recorded_at"): _moments(codes["first_recorded_at"]),
+        heading("last_recorded_at"): _moments(codes["last_recorded_at"]),
+    })
+
+
+def orphans_table(orphans: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(data.divisions()["division_code"], data.divisions()["division_name"]))
+    return pd.DataFrame({
+        heading("table_name"): orphans["table_name"].map(lambda t: label("table", t)),
+        heading("record_id"): orphans["record_id"],
+        "Incident it names": orphans["incident_id"],
+        "Division": orphans["division_code"].map(names).fillna("Not recorded"),
+        heading("event_at"): _moments(orphans["event_at"]),
+    })
+
+
 @callback(
     Output(LOADS, "children"), Output(QUARANTINE, "children"), Output(UNKNOWN_CODES, "children"),
     Output(ORPHANS, "children"),
@@ -101,20 +169,22 @@ def update_static_views(_from_month):
         return refused, None, None, None
     views = _static_views()
     loads = html.Div([
-        _table("loads", views["loads"], "Loads, newest first", "No loads recorded."),
-        html.H3("Files in each load", className="h5"),
-        _table("files", views["files"], "Files, newest load first", "No files recorded."),
+        _table("loads", loads_table(views["loads"]), "Loads, newest first", "No loads recorded."),
+        html.H3("Extracts in each load", className="h5"),
+        _table("files", files_table(views["files"]), "Extracts, newest load first", "No extracts recorded."),
     ])
-    quarantine = _table("quarantine", views["quarantine"], "Quarantined rows by table and rule",
+    quarantine = _table("quarantine", quarantine_table(views["quarantine"]), "Quarantined rows by extract and rule",
                         "No rows have been quarantined.")
-    unknown = _table("unknown-codes", views["unknown_codes"], "Offence codes not in the reference table",
-                     "Every offence code is in the reference table.")
+    unknown = _table("unknown-codes", unknown_codes_table(views["unknown_codes"]),
+                     "Offence codes not in the reference table", "Every offence code is in the reference table.")
     counts = views["orphan_counts"]
-    sentence = "; ".join(f"{row.table_name}: {row.orphans:,} of {row.with_incident_id:,} that name an incident"
+    sentence = "; ".join(f"{label('table', row.table_name).lower()}: {format_count(row.orphans)} of "
+                         f"{format_count(row.with_incident_id)} that name an incident"
                          for row in counts.itertuples())
     orphans = html.Div([
         html.P(f"Records naming an incident that is not loaded — {sentence}.", id=ids.page_id(PAGE, "orphan-counts")),
-        _table("orphan-list", views["orphans"], "Orphan records", "No orphan records."),
+        _table("orphan-list", orphans_table(views["orphans"]), "Records naming an incident that is not loaded",
+               "No such records."),
     ])
     return loads, quarantine, unknown, orphans
 
@@ -122,9 +192,10 @@ def update_static_views(_from_month):
 def _heatmap(matrix: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     # Sequential blues from the palette's blue: light = incomplete, dark = complete; every cell labelled.
     fig = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(), x=list(matrix.columns), y=[names.get(code, code) for code in matrix.index],
+        z=matrix.to_numpy(), x=[heading(field) for field in matrix.columns],
+        y=[names.get(code, code) for code in matrix.index],
         zmin=0, zmax=1, colorscale=[[0, "#f7fbff"], [1, figures.PALETTE["blue"]]],
-        text=[[figures.format_number(v, percent=True, decimals=0) for v in row] for row in matrix.to_numpy()],
+        text=[[format_number(v, percent=True, decimals=0) for v in row] for row in matrix.to_numpy()],
         texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
         colorbar={"title": "Known", "tickformat": ".0%"},
     ))
@@ -134,24 +205,34 @@ def _heatmap(matrix: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     return fig
 
 
+def completeness_table(completeness: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Division": completeness["division_name"].fillna("Not recorded"),
+        heading("column_name"): completeness["field"].map(heading),
+        "Incidents": completeness["incidents"].map(format_count),
+        "Known": completeness["known"].map(format_count),
+        "Share known": completeness["share_known"].map(lambda v: format_number(v, percent=True)),
+    })
+
+
 @callback(Output(COMPLETENESS, "children"), *components.filter_inputs(PAGE, FIELDS))
 def update_completeness(from_month, to_month):
     if not _allowed():
         return components.refusal(REFUSAL)
+    problem = components.period_order_problem(from_month, to_month)
+    if problem:
+        return components.notice(problem)
     state = components.FilterState.from_values(from_month, to_month)
+    period = format_period(state.period_from, state.period_to)
     completeness = _completeness(state.period_from, state.period_to)
     if completeness.empty:
-        return components.notice(f"No incidents reported {state.describe_period()}.")
+        return components.notice(f"No incidents were reported in {period}.")
     matrix = data_quality.completeness_matrix(completeness)
-    names = dict(zip(completeness["division_code"], completeness["division_name"].fillna(completeness["division_code"])))
+    names = dict(zip(completeness["division_code"], completeness["division_name"].fillna("Not recorded")))
     worst = completeness.sort_values("share_known").iloc[0]
-    summary = (f"Completeness of {len(matrix.columns)} incident fields in {len(matrix)} divisions, "
-               f"{state.describe_period()}; the least complete is {worst['field']} in "
-               f"{names.get(worst['division_code'], worst['division_code'])} at "
-               f"{figures.format_number(worst['share_known'], percent=True)}. "
-               "For risk_level, known means assessed (not 'not_assessed').")
-    table = completeness.assign(share_known=(completeness["share_known"] * 100).round(1)).rename(
-        columns={"share_known": "% known"})
+    summary = (f"Completeness of {len(matrix.columns)} incident fields in {len(matrix)} divisions, {period}; the "
+               f"least complete is {heading(worst['field']).lower()} in {names.get(worst['division_code'])} at "
+               f"{format_number(worst['share_known'], percent=True)}. For the risk level, known means assessed.")
     return components.chart_and_table(ids.page_id(PAGE, "completeness-table"), _heatmap(matrix, names), summary,
-                                      table, f"Field completeness by division, {state.describe_period()}",
+                                      completeness_table(completeness), f"Field completeness by division, {period}",
                                       "data-quality-completeness")

@@ -6,8 +6,9 @@ import pandas as pd
 from dash import Output, callback, html
 
 from app import components, data, ids, tiles, views
-from app.auth.policy import Forbidden
-from app.components import FilterState
+from app.auth.policy import Forbidden, Principal
+from app.auth.scope import Scope, current_scope
+from app.components import FilterState, division_name
 from metrics.registry import METRICS
 
 PAGE = "division"
@@ -23,30 +24,33 @@ PARTNERSHIP_METRICS = ("incidents", "incidents_per_1000", "crimes_per_1000", "ar
 dash.register_page(__name__, path=PATH, name="Division", order=1, title="Division – Domestic abuse performance")
 
 
-def _chosen(state: FilterState) -> FilterState:
-    """A division is always chosen: the first one when the URL names none (or an unknown one)."""
-    codes = list(data.divisions()["division_code"])
-    if state.division not in codes and codes:
-        state = state.with_(division=codes[0])
-    if state.metric and state.metric not in METRICS:
-        state = state.with_(metric=None)
-    return state
+def default_division(principal: Principal) -> str | None:
+    """The division the page opens on: a division lead's first own division, else the first by name."""
+    own = components.own_divisions(principal)
+    codes = own or list(data.divisions()["division_code"])
+    return codes[0] if codes else None
 
 
-def _division_name(code: str) -> str:
-    frame = data.divisions()
-    match = frame[frame["division_code"] == code]
-    return match.iloc[0]["division_name"] if len(match) else code
+def division_scope() -> Scope:
+    """The request's scope at the division the page shows: the division the request names when this data
+    has it, else the page's default, checked as any request's filters are (``Scope.at``). Raises
+    ``Forbidden`` for a user who may not see division figures."""
+    scope = current_scope()
+    codes = set(data.divisions()["division_code"])
+    if scope.level == "division" and scope.unit_code in codes:
+        return scope
+    return scope.at("division", default_division(scope.principal))
 
 
-def partnerships_table(state: FilterState, suppressed: bool):
-    """The division's partnerships with their key values (the caller has checked the policy)."""
-    csps = data.csps(state.division)
+def partnerships_table(state: FilterState, scope: Scope):
+    """The division's partnerships with their key values (the caller has checked the scope)."""
+    csps = data.csps(scope.unit_code)
     if csps.empty:
         return components.notice("No partnerships are recorded for this division.")
-    frame = views.headline_frame("csp", state.period_from, state.period_to, tuple(csps["csp_code"]))
+    frame = views.headline_frame("csp", state.period_from, state.period_to, tuple(csps["csp_code"]),
+                                 views.forces_of(scope))
     frame = frame[frame["metric_id"].isin(PARTNERSHIP_METRICS)].reset_index(drop=True)
-    if suppressed:
+    if scope.suppressed:
         frame = views.suppress(frame)
     table = pd.DataFrame({"Partnership": csps["csp_name"].to_numpy()})
     for metric_id in PARTNERSHIP_METRICS:
@@ -58,28 +62,31 @@ def partnerships_table(state: FilterState, suppressed: bool):
                        href="/partnership" + state.with_(csp=row.csp_code, division=None, metric=None).query_string()))
         for row in csps.itertuples()
     ], className="small")
+    name = division_name(scope.unit_code)
     return html.Div([
-        components.data_table(PARTNERSHIPS + "-grid", table, f"Partnerships in {_division_name(state.division)}, "
-                              f"{state.describe_period()}", f"partnerships-{state.division}"),
+        components.data_table(PARTNERSHIPS + "-grid", table, f"Partnerships in {name}, {state.describe_period()}",
+                              f"partnerships-{scope.unit_code}"),
         links,
     ])
 
 
-def _content(state: FilterState):
-    try:
-        _, suppressed = views.authorise("division", state.division)
-    except Forbidden as exc:
-        return components.refusal(str(exc))
-    name = _division_name(state.division)
+def _content(state: FilterState, scope: Scope):
+    if scope.level != "division":  # a database whose reference tables name no division
+        return components.notice("No divisions are recorded in this data.")
+    forces = views.forces_of(scope)
     if state.metric:
-        return tiles.metric_detail(PAGE, PATH, state, "division", state.division, suppressed=suppressed)
-    return html.Div([
+        return tiles.metric_detail(PAGE, PATH, state, "division", scope.unit_code, suppressed=scope.suppressed,
+                                   forces=forces)
+    name = division_name(scope.unit_code)
+    parts = [
         html.P(f"{name}: each tile also shows the rest of the force (the force without {name}) for the same "
                "period, and whether the division differs from it by more than chance.", className="small"),
-        tiles.tiles_grid(PAGE, PATH, state, "division", state.division, suppressed=suppressed, compare_with_force=True),
-        html.H2(f"Partnerships in {name}", className="h4 mt-4"),
-        partnerships_table(state, suppressed),
-    ])
+        tiles.tiles_grid(PAGE, PATH, state, "division", scope.unit_code, suppressed=scope.suppressed,
+                         compare_with_force=True, forces=forces),
+    ]
+    if not views.coverage(state.period_from, state.period_to).empty:
+        parts += [html.H2(f"Partnerships in {name}", className="h4 mt-4"), partnerships_table(state, scope)]
+    return html.Div(parts)
 
 
 def layout(**query):
@@ -87,25 +94,43 @@ def layout(**query):
         "Division", "One division's indicators set against the force, with its community safety partnerships.")
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
-    state = _chosen(FilterState.from_query(query))
+    try:
+        scope = division_scope()
+    except Forbidden as exc:
+        return html.Div([heading, components.refusal(str(exc))])
+    state = FilterState.from_query(query, default_division=scope.unit_code).with_(division=scope.unit_code)
     parts = [heading, components.filter_bar(PAGE, state, FIELDS, all_divisions=False)]
     if state.metric:
         parts.append(tiles.metric_chooser(PAGE, state.metric))
-        parts.append(html.Div(_content(state), id=DETAIL))
+        parts.append(html.Div(_content(state, scope), id=DETAIL))
     else:
-        parts.append(html.Div(_content(state), id=TILES))
+        parts.append(html.Div(_content(state, scope), id=TILES))
     return html.Div(parts)
+
+
+def _answer(period_from: str, period_to: str, metric_id: str | None = None):
+    """A callback's content: the division comes from the request's scope, never from the control's value."""
+    problem = components.period_order_problem(period_from, period_to)
+    if problem:
+        return components.address_notices([problem])
+    try:
+        scope = division_scope()
+    except Forbidden as exc:
+        return components.refusal(str(exc))
+    state = FilterState.from_values(period_from, period_to, metric=metric_id, default_division=scope.unit_code)
+    state = state.with_(division=scope.unit_code)
+    if metric_id is not None and not state.metric:
+        return components.notice("Choose a measure from the list.")
+    content = _content(state, scope)
+    return html.Div([components.address_notices(state.notices), content]) if state.notices else content
 
 
 @callback(Output(TILES, "children"), *components.filter_inputs(PAGE, FIELDS), prevent_initial_call=True)
 def update_tiles(period_from: str, period_to: str, division: str):
-    return _content(_chosen(FilterState.from_values(period_from, period_to, division)))
+    return _answer(period_from, period_to)
 
 
 @callback(Output(DETAIL, "children"), *components.filter_inputs(PAGE, FIELDS + ("metric",)),
           prevent_initial_call=True)
 def update_detail(period_from: str, period_to: str, division: str, metric_id: str):
-    state = _chosen(FilterState.from_values(period_from, period_to, division, metric=metric_id))
-    if not state.metric:
-        return components.notice("Choose a measure from the list.")
-    return _content(state)
+    return _answer(period_from, period_to, metric_id or "")

@@ -6,8 +6,8 @@ from dash import Output, callback, html
 
 from app import components, data, ids, tiles, views
 from app.auth.policy import Forbidden
+from app.auth.scope import Scope, current_scope
 from app.components import FilterState
-from metrics.registry import METRICS
 
 PAGE = ids.OVERVIEW_PAGE
 PATH = ids.OVERVIEW_PATH
@@ -19,20 +19,29 @@ dash.register_page(__name__, path=PATH, name="Force overview", order=0,
                    title="Force overview – Domestic abuse performance")
 
 
+def _force_scope() -> Scope:
+    """The request's scope at force level: this page is always about the whole force, whatever unit the
+    address names."""
+    scope = current_scope()
+    return scope if scope.level == "force" else scope.at("force", None)
+
+
 def _tiles(state: FilterState):
     try:
-        _, suppressed = views.authorise("force", None)
+        scope = _force_scope()
     except Forbidden as exc:
         return components.refusal(str(exc))
-    return tiles.tiles_grid(PAGE, PATH, state, "force", None, suppressed=suppressed)
+    return tiles.tiles_grid(PAGE, PATH, state, "force", None, suppressed=scope.suppressed,
+                            forces=views.forces_of(scope))
 
 
 def _detail(state: FilterState):
     try:
-        _, suppressed = views.authorise("force", None)
+        scope = _force_scope()
     except Forbidden as exc:
         return components.refusal(str(exc))
-    return tiles.metric_detail(PAGE, PATH, state, "force", None, suppressed=suppressed)
+    return tiles.metric_detail(PAGE, PATH, state, "force", None, suppressed=scope.suppressed,
+                               forces=views.forces_of(scope))
 
 
 def layout(**query):
@@ -41,8 +50,6 @@ def layout(**query):
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     state = FilterState.from_query(query)
-    if state.metric not in METRICS:
-        state = state.with_(metric=None)
     parts = [heading, components.filter_bar(PAGE, state, FIELDS)]
     if state.metric:
         parts += [tiles.metric_chooser(PAGE, state.metric), html.Div(_detail(state), id=DETAIL)]
@@ -51,15 +58,26 @@ def layout(**query):
     return html.Div(parts)
 
 
+def _with_notices(state: FilterState, content):
+    return html.Div([components.address_notices(state.notices), content]) if state.notices else content
+
+
 @callback(Output(TILES, "children"), *components.filter_inputs(PAGE, FIELDS), prevent_initial_call=True)
 def update_tiles(period_from: str, period_to: str):
-    return _tiles(FilterState.from_values(period_from, period_to))
+    problem = components.period_order_problem(period_from, period_to)
+    if problem:
+        return components.address_notices([problem])
+    state = FilterState.from_values(period_from, period_to)
+    return _with_notices(state, _tiles(state))
 
 
 @callback(Output(DETAIL, "children"), *components.filter_inputs(PAGE, FIELDS + ("metric",)),
           prevent_initial_call=True)
 def update_detail(period_from: str, period_to: str, metric_id: str):
+    problem = components.period_order_problem(period_from, period_to)
+    if problem:
+        return components.address_notices([problem])
     state = FilterState.from_values(period_from, period_to, metric=metric_id)
-    if state.metric not in METRICS:
+    if not state.metric:
         return components.notice("Choose a measure from the list.")
-    return _detail(state)
+    return _with_notices(state, _detail(state))

@@ -1,6 +1,8 @@
 -- DVDS applications still open at the meeting time (not decided either way or withdrawn by then) that
 -- need action: initial checks not done by their due time (fact_dvds.checks_due_at), or the decision due
--- (fact_dvds.decision_due_at) within $dvds_decision_warning_days days, or already late.
+-- (fact_dvds.decision_due_at) within $dvds_decision_warning_days days, or already late. The longest
+-- overdue first: each application is placed by the earliest deadline it has missed (its checks', when
+-- they are overdue), else by when its decision falls due.
 WITH open_applications AS (
     SELECT *
     FROM fact_dvds
@@ -12,8 +14,13 @@ WITH open_applications AS (
     SELECT
         *,
         (initial_checks_at IS NULL OR initial_checks_at > $window_end) AND checks_due_at < $window_end AS checks_overdue,
-        decision_due_at - to_days(CAST($dvds_decision_warning_days AS INTEGER)) <= $window_end AS decision_due_soon
+        decision_due_at - to_days(CAST($dvds_decision_warning_days AS INTEGER)) <= $window_end AS decision_due_soon,
+        decision_due_at < $window_end AS decision_late
     FROM open_applications
+), placed AS (
+    SELECT *, CASE WHEN checks_overdue THEN checks_due_at ELSE decision_due_at END AS action_due_at
+    FROM flagged
+    WHERE checks_overdue OR decision_due_soon
 )
 SELECT
     application_id,
@@ -21,16 +28,17 @@ SELECT
     received_at,
     checks_overdue,
     decision_due_soon,
+    decision_late,
     checks_due_at,
     decision_due_at,
     round(date_diff('second', received_at, $window_end) / 3600.0, 1)    AS hours_since_received,
     round(date_diff('second', $window_end, decision_due_at) / 86400.0, 1) AS days_to_decision_due,
+    round(date_diff('second', action_due_at, $window_end) / 86400.0, 1)   AS days_overdue,
     initial_checks_at,
     decision,
     division_code,
     csp_code,
     left(subject_id, 12)           AS subject_ref,
     left(potential_victim_id, 12)  AS potential_victim_ref
-FROM flagged
-WHERE checks_overdue OR decision_due_soon
-ORDER BY decision_due_at, application_id
+FROM placed
+ORDER BY action_due_at, application_id

@@ -1,5 +1,6 @@
 -- Incidents since the last meeting where a power of arrest existed and no arrest linked to the incident
--- had been made by the meeting time (fact_incidents.first_arrest_at).
+-- had been made by the meeting time (fact_incidents.first_arrest_at): the highest risk first, then the
+-- longest since the report.
 SELECT
     i.incident_id,
     i.reported_at,
@@ -16,4 +17,5 @@ WHERE i.had_power_of_arrest
   AND i.reported_at >= $window_start AND i.reported_at < $window_end
   AND i.force_code IN (SELECT unnest($forces))
   AND ($division_code IS NULL OR i.division_code = $division_code)
-ORDER BY i.division_code, i.reported_at, i.incident_id
+ORDER BY CASE i.risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'standard' THEN 2 ELSE 3 END,
+         i.reported_at, i.incident_id

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth import audit, guard
+from app.auth import audit, guard, store
 from app.auth.policy import ROLES
+from tests.auth.conftest import auth_environment, sign_in
+from tests.conftest import FORCE
 from tests.dash_requests import callback_body, is_pattern, outputs_of, parse_id
 
 HTML = {"Accept": "text/html"}
@@ -104,11 +106,16 @@ def test_record_level_views_and_refusals_are_audited(standalone, clients):
     # Refused for another unit before the case-list rule is even reached: still a refused record-level view.
     assert post(clients["partnership"], callback_body(app, download, {"csp": "E22000003"})).status_code == 403
     newest = audit.read_audit(4)
+    # A view or export records what the query used: the scope the guard resolved (force, level, unit and
+    # the unit's division) and the period asked for. A refusal records what was asked, as named: there is
+    # no scope it was allowed to use.
     assert [(e.username, e.action, e.view, e.filters) for e in newest] == [
         ("ashford", "refused", "attrition case list", {"csp": "E22000003"}),
         ("ashford", "refused", "attrition case list", {"csp": "E22000001"}),
-        ("coord", "export", "attrition case list", {"csp": "E22000003"}),
-        ("coord", "view", "attrition case list", {"division": "SOUTH", "from": "2024-01"}),
+        ("coord", "export", "attrition case list",
+         {"force": FORCE, "level": "csp", "unit": "E22000003", "division": "SOUTH"}),
+        ("coord", "view", "attrition case list",
+         {"force": FORCE, "level": "division", "unit": "SOUTH", "division": "SOUTH", "from": "2024-01"}),
     ]
 
 
@@ -236,12 +243,159 @@ def test_callbacks_must_be_json(clients):
     assert response.status_code == 403
 
 
-def test_a_record_level_view_that_cannot_be_audited_is_not_shown(standalone, clients, tmp_path, monkeypatch):
+def test_a_record_level_view_that_cannot_be_audited_is_not_shown(standalone, prepared_users, tmp_path, monkeypatch):
     app = standalone.app
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    monkeypatch.setenv("DAPERF_AUDIT_DB", str(blocker / "audit.sqlite"))  # cannot be created
+    url = auth_environment(monkeypatch, tmp_path, prepared_users)
+    client, _ = sign_in(standalone.server, "coord")
+    with store.writing() as con:  # the log can no longer be appended to; sessions still work
+        con.exec_driver_sql("DROP TABLE daperf_audit_head")
+    assert store.state_url() == url
     key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
-    response = post(clients["coordinator"], callback_body(app, key, {"division": "NORTH"}))
+    response = post(client, callback_body(app, key, {"division": "NORTH"}))
     assert response.status_code == 500
     assert b"rowData" not in response.data
+
+
+# --- issue 11: what is checked is what is queried is what is logged -------------------------------
+
+
+NORTH_PARTNERSHIPS = {"E22000001", "E22000002", "Ashford Vale", "Brookmere"}
+SOUTH_PARTNERSHIPS = {"E22000003", "E22000004", "Castleton", "Dunwick Isle"}
+
+
+def _case_list_key(app) -> str:
+    return next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+
+
+def _renamed(body: dict, name: str) -> dict:
+    """The body with the ``name`` filter input's id changed, as an attacker would send it: Dash still
+    hands the value to the callback by position."""
+    for item in body["inputs"] + body["state"]:
+        if isinstance(item["id"], dict) and item["id"].get("name") == name:
+            item["id"] = {**item["id"], "name": f"{name}-decoy"}
+    return body
+
+
+def _rows(response) -> list[dict]:
+    import json
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("rowData"), list):
+                found.extend(node["rowData"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(response.data))
+    return found
+
+
+def test_finding_3_a_renamed_input_is_refused_not_answered_and_the_refusal_is_logged(standalone, clients):
+    """Issue 11 finding 3: a chief officer posting the case list with the division input's id renamed got
+    that division's records while the log showed only the period. The request is not the callback it
+    names, so it is refused (400) before anything runs, and the refusal is in the log."""
+    app = standalone.app
+    for key, view in ((_case_list_key(app), "attrition case list"),
+                      (next(k for k in _record_level_keys(app) if k.startswith("daily-actions.")), "daily action lists")):
+        before = len(audit.read_audit(10_000))
+        body = _renamed(callback_body(app, key, {"division": "SOUTH"}), "division")
+        response = post(clients["chief_officer"], body)
+        assert response.status_code == 400, (key, response.data[:200])
+        assert b"rowData" not in response.data
+        newest = audit.read_audit(10_000)
+        assert len(newest) == before + 1
+        assert (newest[0].username, newest[0].action, newest[0].view, newest[0].filters) == (
+            "chief", "refused", view, {"request": "malformed"})
+
+
+def test_finding_3_other_ways_of_not_being_the_declared_callback_are_refused(standalone, clients):
+    app, client = standalone.app, clients["chief_officer"]
+    key = _case_list_key(app)
+    good = callback_body(app, key, {"division": "NORTH"})
+    assert post(client, good).status_code == 200
+    changed_property = callback_body(app, key, {"division": "NORTH"})
+    changed_property["inputs"][2]["property"] = "children"
+    dropped_input = callback_body(app, key, {"division": "NORTH"})
+    dropped_input["inputs"].pop()
+    extra_input = callback_body(app, key, {"division": "NORTH"})
+    extra_input["inputs"].append({"id": {"type": "filter", "page": "attrition", "name": "csp"}, "property": "value",
+                                  "value": "E22000003"})
+    other_output = callback_body(app, key, {"division": "NORTH"})
+    other_output["outputs"] = {"id": "attrition-summary", "property": "children"}
+    foreign_trigger = callback_body(app, key, {"division": "NORTH"})
+    foreign_trigger["changedPropIds"] = ["somewhere-else.value"]
+    for body in (changed_property, dropped_input, extra_input, other_output, foreign_trigger):
+        assert post(client, body).status_code == 400, body
+
+
+def test_the_audit_row_names_the_unit_whose_records_were_sent(standalone, clients):
+    """The division lead's case list: every row sent is of the division the log records."""
+    app = standalone.app
+    response = post(clients["division_lead"], callback_body(app, _case_list_key(app), {"division": "NORTH"}))
+    assert response.status_code == 200
+    rows = _rows(response)
+    assert rows
+    for row in rows:  # each row names its partnership (by code or name): one of NORTH's, never SOUTH's
+        shown = {str(value) for value in row.values()}
+        assert shown & NORTH_PARTNERSHIPS and not shown & SOUTH_PARTNERSHIPS, row
+    entry = audit.read_audit(1)[0]
+    assert (entry.username, entry.action) == ("north_lead", "view")
+    assert entry.filters["unit"] == "NORTH" and entry.filters["division"] == "NORTH"
+
+
+def test_finding_4_a_partnership_outside_the_division_named_is_refused_and_logged_as_refused(standalone, clients):
+    """Issue 11 finding 4: a division lead sending their own division with a partnership of another
+    division was refused by the page but logged as a view. The one scope refuses the contradiction; the
+    guard's refusal (its words, not the page's) is what the log says."""
+    app = standalone.app
+    response = post(clients["division_lead"],
+                    callback_body(app, _case_list_key(app), {"division": "NORTH", "csp": "E22000003"}))
+    assert response.status_code == 403
+    assert b"not in division NORTH" in response.data
+    entry = audit.read_audit(1)[0]
+    assert (entry.username, entry.action, entry.filters) == (
+        "north_lead", "refused", {"division": "NORTH", "csp": "E22000003"})
+    # Another division's partnership alone: the guard refuses the case list before the page runs.
+    response = post(clients["division_lead"], callback_body(app, _case_list_key(app), {"csp": "E22000003"}))
+    assert response.status_code == 403
+    assert b"attrition case list for division SOUTH" in response.data
+    assert audit.read_audit(1)[0].action == "refused"
+
+
+def test_finding_8_an_unknown_stage_is_a_bad_request_not_a_server_error(standalone, clients):
+    """Issue 11 finding 8: an unknown stage value gave HTTP 500."""
+    app = standalone.app
+    body = callback_body(app, _case_list_key(app), {"division": "NORTH"})
+    for item in body["inputs"]:
+        if item["id"] == "attrition-stage-lost":
+            item["value"] = "not-a-stage"
+    response = post(clients["coordinator"], body)
+    assert response.status_code == 400
+    assert b"rowData" not in response.data
+
+
+@pytest.mark.parametrize("value", [{"code": "NORTH"}, 7, "NORTH'; DROP TABLE incidents; --", "x" * 200, ["NORTH", 3]])
+def test_a_filter_value_of_the_wrong_shape_is_a_bad_request(standalone, clients, value):
+    app = standalone.app
+    body = callback_body(app, _case_list_key(app), {})
+    for item in body["inputs"]:
+        if isinstance(item["id"], dict) and item["id"]["name"] == "division":
+            item["value"] = value
+    assert post(clients["coordinator"], body).status_code == 400
+
+
+def test_requests_that_are_not_callbacks_are_bad_requests(clients):
+    client = clients["chief_officer"]
+    assert client.post("/_dash-update-component", data="{not json", content_type="application/json").status_code == 400
+    assert client.post("/_dash-update-component", json=[1, 2]).status_code == 400
+    unknown = {"output": "nope.children", "outputs": {"id": "nope", "property": "children"}, "inputs": [],
+               "changedPropIds": []}
+    assert client.post("/_dash-update-component", json=unknown).status_code == 400
+    url_sync = {"output": "shell-url-sync.data", "outputs": {"id": "shell-url-sync", "property": "data"},
+                "inputs": [[]], "changedPropIds": []}
+    assert client.post("/_dash-update-component", json=url_sync).status_code == 400  # a clientside callback

@@ -37,11 +37,17 @@ def _repository_files() -> list[Path]:
     return found
 
 
+def _with_wal(path: Path) -> bytes:
+    """A SQLite file's bytes and its write-ahead log's (where the newest rows are until a checkpoint)."""
+    wal = Path(f"{path}-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
 @pytest.fixture
 def key_file(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "secrets" / "pseudonymisation.key"
     monkeypatch.setenv("DAPERF_KEY_FILE", str(path))
-    monkeypatch.setenv("DAPERF_AUDIT_DB", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("DAPERF_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.delenv("DAPERF_AUTH_CONFIG", raising=False)
     return path
 
@@ -51,8 +57,8 @@ def test_the_key_is_in_neither_the_database_nor_the_audit_log(key_file, tmp_path
     run_load(GOOD_BATCH, db, progress=False)
     audit.record(Principal("coord", "coordinator"), "view", "attrition case list", {"division": "SOUTH"})
     key = load_key()
-    for path in (db, tmp_path / "audit.sqlite"):
-        content = path.read_bytes()
+    for path in (db, tmp_path / "state.sqlite"):
+        content = _with_wal(path)
         assert content, path
         for form in _forms(key):
             assert form not in content, f"the pseudonymisation key is in {path.name}"
@@ -60,23 +66,19 @@ def test_the_key_is_in_neither_the_database_nor_the_audit_log(key_file, tmp_path
 
 def test_person_ids_from_the_extracts_are_not_in_the_audit_log(key_file, tmp_path):
     audit.record(Principal("coord", "coordinator"), "view", "attrition case list", {"division": "SOUTH"})
-    content = (tmp_path / "audit.sqlite").read_bytes()
+    content = _with_wal(tmp_path / "state.sqlite")
+    assert b"attrition case list" in content  # the entry is there to be searched
     for raw_id in (b"NOM0001", b"NOM0002", b"INC001", b"CR001"):
         assert raw_id not in content
 
 
 def test_no_key_in_the_repository(key_file, tmp_path):
-    """Neither this test's key, nor the deployment's (the demo's, once `make run` has made one), nor the
-    session-signing key is in any file of the repository — a demo database under data/ included."""
-    from daperf.config import auth_config
-
+    """Neither this test's key nor the deployment's (the demo's, once `make run` has made one) is in any
+    file of the repository — a demo database under data/ included."""
     run_load(GOOD_BATCH, tmp_path / "db" / "daperf.duckdb", progress=False)
     keys = [load_key()]
     if DEPLOYMENT_KEY_FILE.exists() and not DEPLOYMENT_KEY_FILE.resolve().is_relative_to(REPO_ROOT.resolve()):
         keys.append(load_key(DEPLOYMENT_KEY_FILE))
-    session_key_file = auth_config().secret_key_file
-    if session_key_file.exists():
-        keys.append(session_key_file.read_text().strip().encode())
     # Hex text anywhere (grep reads the big benchmark files fast); raw bytes in every file of moderate size.
     patterns = tmp_path / "patterns"
     patterns.write_bytes(b"\n".join(key.hex().encode() for key in keys) + b"\n")

@@ -63,7 +63,8 @@ def test_sign_in_journey(standalone_url):
             # A division lead in their own division sees the case list (a record-level view).
             expect(page.locator("#attrition-case-list .ag-row").first).to_be_visible()
 
-            page.goto("/sign-out")
+            expect(page.locator("#shell-user")).to_contain_text("north_lead (Division lead)")
+            page.get_by_role("link", name="Sign out").click()
             page.get_by_role("button", name="Sign out").click()
             expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
             page.goto("/")

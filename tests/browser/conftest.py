@@ -4,6 +4,7 @@
 - ``dashboard_url``: ``create_app(db, demo=True)`` served by werkzeug on a free port in a thread.
 - ``browser``: Debian's Chromium through Playwright's sync API (never Playwright's own download).
 - ``page``: a fresh desktop-sized page that fails the test on any console error or uncaught page error.
+- ``with_partial_first_month(source, target)``: a copy of a database whose first month is a part month.
 - ``screenshot(page, name)``: writes ``test-artifacts/screenshots/<name>-<width>.png`` (git-ignored).
 
 Every test in this folder is marked ``browser`` (run alone with ``pytest -m browser``).
@@ -85,6 +86,23 @@ def page(browser, dashboard_url: str) -> Iterator[object]:
     finally:
         context.close()
     assert not problems, "The browser reported errors:\n" + "\n".join(problems)
+
+
+def with_partial_first_month(source: Path, target: Path, days: int = 20) -> Path:
+    """A copy of ``source`` whose data begin ``days`` days into their first month, as a load that starts
+    mid-month does (its first month is then a part month), with the marts rebuilt as a load would."""
+    import shutil
+    from datetime import timedelta
+
+    from daperf.db import atomic_write
+    from etl.marts import build_marts
+
+    shutil.copy2(source, target)
+    with atomic_write(target) as con:
+        ((first,),) = con.execute("SELECT CAST(min(reported_at) AS DATE) FROM incidents").fetchall()
+        con.execute("DELETE FROM incidents WHERE reported_at < $cut", {"cut": first + timedelta(days=days)})
+        build_marts(con)
+    return target
 
 
 def screenshot(page, name: str) -> None:

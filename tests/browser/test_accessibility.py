@@ -8,7 +8,9 @@ from axe_playwright_python.sync_playwright import Axe
 BLOCKING = {"serious", "critical"}
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # Views reached through a page's controls rather than the nav.
-EXTRA_VIEWS = ["/?metric=charge_rate", "/division?metric=incidents_per_1000", "/partnership?csp=E22000001"]
+EXTRA_VIEWS = ["/?metric=charge_rate", "/division?metric=incidents_per_1000", "/partnership?csp=E22000001",
+               # Honest states: a period with no data, and an address whose values fell back with a message.
+               "/?from=2099-01&to=2099-03", "/division?division=XYZ&from=2024-13"]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -18,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.figures import format_number
+from metrics.formatting import format_date, format_datetime
 from metrics.compute import compute
 from metrics.periods import month_end
 from metrics.registry import INDICATORS, METRICS
@@ -95,7 +98,10 @@ def test_tile_detail_has_spc_chart_counting_rule_and_funnel(page, dashboard_db):
     expect(page.locator(".js-plotly-plot").first.get_by_text("June 2023 counting-rules change")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Funnel plot of Crimes per 1,000"))).to_be_visible()
     expect(page.get_by_role("heading", name="Definition")).to_be_visible()
-    expect(page.get_by_text("crime_recorded_at", exact=True)).to_be_visible()
+    definition = page.locator(".metric-detail dl")
+    expect(definition).to_contain_text("Domestic abuse crimes recorded in the period.")
+    expect(definition).to_contain_text("Office for National Statistics, Domestic abuse and the criminal justice system")
+    expect(definition).not_to_contain_text("_")  # no field name
 
     # The table view of the funnel lists each division with its position.
     detail = page.locator(".metric-detail")
@@ -107,8 +113,12 @@ def test_tile_detail_has_spc_chart_counting_rule_and_funnel(page, dashboard_db):
     # A proportion with breakdowns: choose another breakdown and the chart follows.
     page.get_by_label("Measure").select_option("crime_conversion_rate")
     _wait_for_url(page, "metric=crime_conversion_rate")
-    page.get_by_label("Break down by").select_option("victim_sex")
-    expect(page.get_by_text(re.compile(r"^Bar chart of Incidents recorded as crimes by victim sex"))).to_be_visible()
+    breakdown = page.get_by_label("Break down by")
+    expect(breakdown.locator("option[value='relationship']")).to_have_text("Relationship to the suspect")
+    expect(page.locator(".metric-detail .js-plotly-plot").nth(1).get_by_text("Former partner")).to_be_visible()
+    breakdown.select_option(label="Victim's sex")
+    expect(page.get_by_text(re.compile(r"^Bar chart of Incidents recorded as crimes by victim's sex"))).to_be_visible()
+    expect(page.locator(".metric-detail .js-plotly-plot").nth(1).get_by_text("Not known")).to_be_visible()
 
 
 def test_division_page_lists_its_partnerships(page, dashboard_db):
@@ -125,22 +135,37 @@ def test_division_page_lists_its_partnerships(page, dashboard_db):
     # Two divisions: the rest of the force is the other one.
     north = _expected(dashboard_db, "division", period, "charge_rate", "NORTH")
     expect(page.locator(".tile").nth(4).locator(".rest-of-force")).to_contain_text(
-        f"Rest of force: {_shown('charge_rate', north['value'])}")
+        f"Rest of the force: {_shown('charge_rate', north['value'])}")
     screenshot(page, "division")
+
+
+def _reporting_period(key: str) -> tuple[date, date]:
+    """A financial year's key (``2025-26``) as its first and last day."""
+    start = date(int(key[:4]), 4, 1)
+    return start, date(start.year + 1, 3, 31)
 
 
 def test_partnership_suppresses_and_downloads_the_scrutiny_pack(page, dashboard_db, tmp_path):
     page.goto("/partnership")
     expect(page.get_by_text("Choose a community safety partnership")).to_be_visible()
-    page.get_by_label("Community safety partnership").select_option(SMALL_CSP[0])
+    # Nothing chosen yet: the box says what to choose (it does not start blank); the period is fixed.
+    partnership = page.get_by_label("Community safety partnership")
+    expect(partnership.locator("option:checked")).to_have_text("Choose a partnership")
+    key = page.get_by_label("Reporting period").input_value()
+    expect(page.get_by_label("Reporting period").locator("option:checked")).to_have_text(
+        f"Financial year {key[:4]} to {int(key[:4]) + 1}")
+    partnership.select_option(SMALL_CSP[0])
     _wait_for_url(page, f"csp={SMALL_CSP[0]}")
     key_grid = page.locator(".data-table").first
     expect(key_grid.get_by_text("<5", exact=True).first).to_be_visible()
     # The island has 3 incidents in any 12 months (tests/conftest.py): shown as <5, beside the force's count.
-    period = _period(page.url)
+    period = _reporting_period(key)
     incidents = _expected(dashboard_db, "csp", period, "incidents", SMALL_CSP[0])
     assert incidents["value"] == 3
-    force_incidents = _expected(dashboard_db, "force", period, "incidents")
+    # The force's count as a partnership audience sees it (suppression rounds counts for them).
+    from metrics.suppression import suppress
+
+    force_incidents = suppress(_expected(dashboard_db, "force", period, "incidents").to_frame().T).iloc[0]
     expect(key_grid.locator(".ag-row").first).to_contain_text("<5")
     expect(key_grid.locator(".ag-row").first).to_contain_text(f"{int(force_incidents['value']):,}")
     screenshot(page, "partnership")
@@ -149,13 +174,14 @@ def test_partnership_suppresses_and_downloads_the_scrutiny_pack(page, dashboard_
         page.get_by_role("button", name="Download the workbook (Excel)").click()
     workbook_path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(workbook_path)
-    assert workbook_path.name == f"scrutiny-pack-{SMALL_CSP[0]}-{period[0]:%Y-%m}-to-{period[1]:%Y-%m}.xlsx"
+    assert workbook_path.name == f"scrutiny-pack-{SMALL_CSP[0]}-{key}.xlsx"
     book = openpyxl.load_workbook(workbook_path, read_only=True)
     assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "Definitions"
     assert {f"{i.number} {i.title}".replace("'", "")[:31] for i in INDICATORS} <= set(book.sheetnames)
     cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert "<5" in cells
-    assert f"Scrutiny pack: {SMALL_CSP[1]} ({SMALL_CSP[0]})" in cells
+    assert f"Scrutiny pack: {SMALL_CSP[1]}" in cells
+    assert any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells)  # numbers as numbers
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the printable report (HTML)").click()
@@ -166,7 +192,8 @@ def test_partnership_suppresses_and_downloads_the_scrutiny_pack(page, dashboard_
     with page.expect_download() as download_info:
         key_grid.get_by_role("button", name="Download CSV").click()
     csv = pd.read_csv(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig")), dtype=str)
-    assert list(csv.columns) == ["Measure", "Partnership", "Cases", "Force", "Reference"]
+    assert list(csv.columns) == ["Measure", "Partnership", "Cases", "Force", "Most similar group",
+                                 "England and Wales", "Reference"]
     incidents_row = csv[csv["Measure"] == "Domestic abuse incidents"].iloc[0]
     assert (incidents_row["Partnership"], incidents_row["Cases"]) == ("<5", "<5")
     assert incidents_row["Force"] == f"{int(force_incidents['value']):,}"
@@ -181,12 +208,13 @@ def test_definitions_page_lists_every_metric(page):
     screenshot(page, "definitions")
 
 
-@pytest.mark.parametrize("path", ["/", "/division", "/partnership?csp=E22000001"])
-def test_filter_change_is_quick(page, path):
+@pytest.mark.parametrize(("path", "control"), [("/", "From (month)"), ("/division", "From (month)"),
+                                               ("/partnership?csp=E22000001", "Reporting period")])
+def test_filter_change_is_quick(page, path, control):
     """A change of period answers well inside a second once the question has been asked before."""
     page.goto(path)
-    _wait_for_url(page, "from=")
-    select = page.get_by_label("From (month)")
+    _wait_for_url(page, "from=" if control.startswith("From") else "period=")
+    select = page.get_by_label(control)
     original = select.input_value()
     options = select.locator("option").all_inner_texts()
     assert len(options) > 1
@@ -197,3 +225,141 @@ def test_filter_change_is_quick(page, path):
         select.select_option(index=1)
     timing = response_info.value.request.timing
     assert timing["responseEnd"] - timing["requestStart"] < 500
+
+
+# --- the shell, and honest states --------------------------------------------------------------------
+
+def _data_span(db: Path) -> tuple:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT data_first_day, data_last_day, data_loaded_at FROM mart_build").fetchall()[0]
+    finally:
+        con.close()
+
+
+def test_every_page_header_says_how_fresh_the_data_are(page, dashboard_db):
+    _, last_day, loaded_at = _data_span(dashboard_db)
+    expected = f"Data loaded {format_datetime(loaded_at, with_year=True)}; records up to {format_date(last_day)}."
+    for path in ("/", "/division", "/definitions"):
+        page.goto(path)
+        expect(page.locator("header")).to_contain_text(expected)
+
+
+def test_a_period_with_no_data_says_so_and_shows_no_figures(page, dashboard_db):
+    first_day, last_day, _ = _data_span(dashboard_db)
+    page.goto("/?from=2099-01&to=2099-03")
+    notice = page.get_by_role("status").filter(has_text="No data for January 2099 to March 2099")
+    expect(notice).to_contain_text(f"the data run from {format_date(first_day)} to {format_date(last_day)}")
+    expect(page.locator(".tile")).to_have_count(0)
+    expect(page.locator("main .badge")).to_have_count(0)
+    expect(page.get_by_label("From (month)")).to_have_value("2099-01")
+    expect(page.get_by_label("From (month)").locator("option:checked")).to_have_text("Jan 2099 (no data)")
+    # Choosing months with data brings the figures back, and the notice goes.
+    last_month = f"{last_day:%Y-%m}" if last_day == month_end(last_day) else \
+        f"{(pd.Timestamp(last_day) - pd.DateOffset(months=1)):%Y-%m}"
+    page.get_by_label("To (month, inclusive)").select_option(last_month)
+    expect(page.get_by_role("status").filter(has_text="starts in January 2099")).to_be_visible()  # after its end
+    page.get_by_label("From (month)").select_option(last_month)
+    expect(page.locator(".tile")).to_have_count(len(INDICATORS))
+    expect(page.get_by_text("No data for")).to_have_count(0)
+
+
+def test_a_bad_address_value_shows_a_message_and_the_controls_show_the_fallback(page):
+    page.goto("/division?division=XYZ&from=2024-13")
+    message = page.get_by_role("status").filter(has_text="Check the filters.")
+    expect(message).to_contain_text("“2024-13” is not a month (use YYYY-MM)")
+    expect(message).to_contain_text("There is no division “XYZ” in this data: showing North Division instead.")
+    expect(page.get_by_label("Division")).to_have_value("NORTH")
+    expect(page.get_by_role("heading", name="Partnerships in North Division")).to_be_visible()
+    _wait_for_url(page, "division=NORTH")  # the address now says what is shown
+    assert "XYZ" not in page.url and "2024-13" not in page.url
+
+
+def test_a_reversed_period_chosen_in_the_controls_is_refused_with_a_message(page):
+    page.goto("/")
+    expect(page.locator(".tile")).to_have_count(len(INDICATORS))
+    from_month = page.get_by_label("From (month)").input_value()
+    earlier = (pd.Timestamp(from_month + "-01") - pd.DateOffset(months=3)).strftime("%Y-%m")
+    page.get_by_label("To (month, inclusive)").select_option(earlier)
+    expect(page.get_by_role("status")).to_contain_text("choose a “To” month on or after the “From” month")
+    expect(page.locator(".tile")).to_have_count(0)
+
+
+def test_an_unknown_page_answers_404(browser, dashboard_url):
+    context = browser.new_context(base_url=dashboard_url)
+    try:
+        tab = context.new_page()
+        response = tab.goto("/no-such-page")
+        assert response is not None and response.status == 404
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Page not found")
+        tab.get_by_role("link", name="Go to the force overview").click()
+        expect(tab.get_by_role("heading", level=1, name="Force overview")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_each_tile_says_why_its_badge_and_chart_differ(page):
+    """Where the period test says "no significant change" but the monthly chart flags special-cause months
+    of the period (or the reverse), the tile explains the difference; otherwise it needs no explanation."""
+    for path in ("/", "/division?division=NORTH", "/division?division=SOUTH"):
+        page.goto(path)
+        tiles = page.locator(".tile")
+        expect(tiles).to_have_count(len(INDICATORS))
+        for index in range(len(INDICATORS)):
+            tile = tiles.nth(index)
+            if tile.locator(".tile-badge").count() == 0:  # no comparison: nothing to disagree with
+                expect(tile.locator(".tile-disagreement")).to_have_count(0)
+                continue
+            badge = tile.locator(".tile-badge").inner_text().strip().lower()
+            flagged = "special cause in" in tile.locator(".tile-signal").inner_text()
+            differ = (badge == "no significant change") == flagged
+            expect(tile.locator(".tile-disagreement")).to_have_count(1 if differ else 0)
+            expect(tile).not_to_contain_text("-0.0")
+
+
+@pytest.fixture(scope="module")
+def partial_month_url(dashboard_db, tmp_path_factory):
+    """A second dashboard, in its own process (the app's database is a process-wide setting), on a copy of
+    the database whose data begin 20 days into their first month."""
+    from .conftest import with_partial_first_month
+
+    db = with_partial_first_month(dashboard_db, tmp_path_factory.mktemp("partial") / "force.duckdb")
+    code = ("import logging, sys\n"
+            "from werkzeug.serving import make_server\n"
+            "from app.server import create_app\n"
+            "logging.getLogger('werkzeug').setLevel(logging.WARNING)\n"
+            "server = make_server('127.0.0.1', 0, create_app(sys.argv[1], demo=True).server, threaded=True)\n"
+            "print(server.server_port, flush=True)\n"
+            "server.serve_forever()\n")
+    process = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parents[2])
+    try:
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}", db
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_the_part_month_is_marked_and_left_out_of_the_limits(browser, partial_month_url):
+    url, db = partial_month_url
+    first_day, _, _ = _data_span(db)
+    start = first_day.replace(day=1)
+    end = (pd.Timestamp(start) + pd.DateOffset(months=11)).strftime("%Y-%m")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=url)
+    try:
+        tab = context.new_page()
+        tab.goto(f"/?from={start:%Y-%m}&to={end}&metric=incidents")
+        chart = tab.locator(".metric-detail figure").first
+        expect(chart.get_by_text("Part month (left out of the limits)")).to_be_visible()
+        expect(chart.locator("figcaption")).to_contain_text(
+            f"{start:%B %Y} is a part month (data for only some of the days): marked with an open circle and "
+            "left out of the control limits.")
+        tab.get_by_text(re.compile("^Table view: Domestic abuse incidents by month")).click()
+        first_row = tab.locator(".metric-detail .data-table").first.locator(".ag-row[row-index='0']").first
+        expect(first_row).to_contain_text(f"{start:%B %Y}")
+        expect(first_row).to_contain_text("Part month: not assessed")
+        expect(tab.get_by_role("status").filter(has_text=f"Only part of {start:%B %Y}")).to_be_visible()
+    finally:
+        context.close()

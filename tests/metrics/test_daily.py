@@ -1,6 +1,10 @@
 """The daily management meeting on a small hand-made force, expected values worked by hand.
 
 The meeting under test is Tuesday 6 May 2025 at 08:00; Monday 5 May 2025 was the Early May bank holiday.
+Since issue 10 "since the last meeting" runs from the previous working day's meeting, so Tuesday's
+meeting looks back to Friday 2 May 08:00 (96 hours; the window's own test). The lists' rules are tested
+over the 24 hours from Monday 08:00 (``MONDAY_TO_TUESDAY``, given explicitly), the window their hand
+values were worked for.
 """
 from __future__ import annotations
 
@@ -14,12 +18,14 @@ from daperf.db import connect_memory
 from etl.marts import build_marts
 from metrics.daily import (
     ACTION_LISTS,
+    MeetingWindow,
     action_lists,
     daily_summary,
     dvds_needing_action,
     high_risk_incidents,
     meeting_window,
     new_incidents,
+    not_referred_to_marac,
     notices_due,
     power_of_arrest_no_arrest,
     repeat_victims,
@@ -27,6 +33,7 @@ from metrics.daily import (
 
 FORCE = "E23000028"
 TUESDAY = datetime(2025, 5, 6, 8, 0)
+MONDAY_TO_TUESDAY = MeetingWindow(datetime(2025, 5, 5, 8, 0), TUESDAY)
 DIVISIONS = pd.DataFrame({"division_code": ["D1", "D2"], "division_name": ["North", "South"]})
 
 
@@ -115,12 +122,37 @@ def con():
     con.close()
 
 
-def test_meeting_window_monday_72_hours_other_days_24():
+def test_meeting_window_runs_from_the_previous_working_days_meeting():
     monday = meeting_window(datetime(2025, 5, 12, 8, 0))
     assert (monday.start, monday.end, monday.hours) == (datetime(2025, 5, 9, 8, 0), datetime(2025, 5, 12, 8, 0), 72)
+    # Tuesday after the Early May bank holiday: back to Friday 2 May 08:00, 96 hours
     tuesday = meeting_window(TUESDAY)
-    assert (tuesday.start, tuesday.hours) == (datetime(2025, 5, 5, 8, 0), 24)
-    assert meeting_window(datetime(2025, 5, 11, 8, 0)).hours == 24  # Sunday
+    assert (tuesday.start, tuesday.hours) == (datetime(2025, 5, 2, 8, 0), 96)
+    wednesday = meeting_window(datetime(2025, 5, 7, 9, 30))
+    assert (wednesday.start, wednesday.hours) == (datetime(2025, 5, 6, 9, 30), 24)
+    # a meeting called on a Sunday looks back to Friday's
+    assert meeting_window(datetime(2025, 5, 11, 8, 0)).hours == 48
+
+
+def test_working_days():
+    from datetime import date
+
+    from metrics.daily import is_working_day, latest_working_day, previous_working_day
+
+    assert not is_working_day(date(2025, 5, 5))     # Early May bank holiday
+    assert not is_working_day(date(2025, 5, 10))    # Saturday
+    assert is_working_day(date(2025, 5, 6))
+    assert previous_working_day(date(2025, 5, 6)) == date(2025, 5, 2)
+    # Christmas 2026: Friday 25, Saturday 26 (Boxing Day) and its substitute Monday 28 December
+    assert previous_working_day(date(2026, 12, 29)) == date(2026, 12, 24)
+    assert latest_working_day(date(2026, 12, 28)) == date(2026, 12, 24)
+    assert latest_working_day(date(2026, 12, 29)) == date(2026, 12, 29)
+
+
+def test_tuesday_after_the_bank_holiday_covers_the_long_weekend(con):
+    # Fri 2 May 08:00 <= reported < Tue 6 May 08:00: H4 (Mon 07:59) now in; H5 (Tue 08:00) and W1 (10 May) not
+    df = new_incidents(con, meeting_window(TUESDAY))
+    assert sorted(df["incident_id"]) == ["H1", "H2", "H3", "H4", "H6", "H7"]
 
 
 def test_monday_meeting_covers_the_weekend(con):
@@ -130,21 +162,21 @@ def test_monday_meeting_covers_the_weekend(con):
 
 
 def test_new_incidents_in_window(con):
-    df = new_incidents(con, meeting_window(TUESDAY))
+    df = new_incidents(con, MONDAY_TO_TUESDAY)
     # 05-05 08:00 <= reported < 05-06 08:00: H1 H2 H6 (D1), H3 H7 (D2); not H4 (07:59 Mon), H5 (08:00 Tue)
     assert sorted(df["incident_id"]) == ["H1", "H2", "H3", "H6", "H7"]
     assert df.loc[df["incident_id"] == "H1", "victim_ref"].item() == person("VA")[:12]
 
 
 def test_high_risk_and_marac_referral(con):
-    df = high_risk_incidents(con, meeting_window(TUESDAY))
+    df = high_risk_incidents(con, MONDAY_TO_TUESDAY)
     # H2's victim was referred the day before the incident only: not referred; H1's the same afternoon
     assert list(zip(df["incident_id"], df["marac_referred"])) == [("H2", False), ("H1", True)]
     assert df.loc[df["incident_id"] == "H1", "marac_referral_at"].item() == pd.Timestamp(2025, 5, 5, 15, 0)
 
 
 def test_power_of_arrest_with_no_arrest_by_the_meeting(con):
-    df = power_of_arrest_no_arrest(con, meeting_window(TUESDAY))
+    df = power_of_arrest_no_arrest(con, MONDAY_TO_TUESDAY)
     # H1 no arrest; H2 arrested 22:00; H3 arrested 09:00 Tuesday, after the meeting; H6 H7 no power
     assert df["incident_id"].tolist() == ["H1", "H3"]
     # H1 reported 05-05 10:00, meeting 05-06 08:00: 22 hours
@@ -152,7 +184,7 @@ def test_power_of_arrest_with_no_arrest_by_the_meeting(con):
 
 
 def test_notice_served_friday_evening_before_a_bank_holiday_monday(con):
-    df = notices_due(con, meeting_window(TUESDAY)).set_index("notice_id")
+    df = notices_due(con, MONDAY_TO_TUESDAY).set_index("notice_id")
     # P1 served Fri 2 May 18:00: Fri 18:00-24:00 = 6 h, Sat 24 h (30), Sun and bank-holiday Mon not counted,
     # Tue 18 h more reaches 48: deadline Tue 6 May 18:00, 10 hours after the meeting.
     assert df.loc["P1", "deadline_at"] == pd.Timestamp(2025, 5, 6, 18, 0)
@@ -163,7 +195,7 @@ def test_notice_served_friday_evening_before_a_bank_holiday_monday(con):
     assert df.loc["P2", "status"] == "due"
     # P3 heard Tue 07:00 (done); P4 no order applied for; P5's deadline (Sat 3 May 10:00) passed before the window
     assert sorted(df.index) == ["P1", "P2"]
-    assert notices_due(con, meeting_window(TUESDAY), "D2").index.size == 1
+    assert notices_due(con, MONDAY_TO_TUESDAY, "D2").index.size == 1
 
 
 def test_notice_deadline_missed_at_the_next_meeting(con):
@@ -175,20 +207,33 @@ def test_notice_deadline_missed_at_the_next_meeting(con):
 
 
 def test_dvds_checks_overdue_and_decisions_due(con):
-    df = dvds_needing_action(con, meeting_window(TUESDAY)).set_index("application_id")
+    df = dvds_needing_action(con, MONDAY_TO_TUESDAY).set_index("application_id")
     # Q1 25 h old, no checks; Q7's checks came after the meeting; Q2 only 23 h old
     assert sorted(df.index[df["checks_overdue"]]) == ["Q1", "Q7"]
     # Q3 received 10 Apr: due 8 May, inside the 5-day warning, 2.0 days left; Q6 received 1 Apr: due 29 Apr,
     # 7 days late; Q4 (due 13 May) not yet in the warning; Q5 decided
     assert sorted(df.index[df["decision_due_soon"]]) == ["Q3", "Q6"]
+    assert df.index[df["decision_late"]].tolist() == ["Q6"]
     assert df.loc["Q3", "days_to_decision_due"] == 2.0
     assert df.loc["Q6", "days_to_decision_due"] == -7.0
     assert df.loc["Q1", "hours_since_received"] == 25.0
     assert "Q2" not in df.index and "Q4" not in df.index and "Q5" not in df.index
+    # Longest overdue first, from the earliest deadline missed: Q6's decision (29 Apr 08:00, 7 days);
+    # Q1's and Q7's checks (due Tue 07:00, an hour: 0.0 days to one place); Q3's decision still 2 days off.
+    assert df.index.tolist() == ["Q6", "Q1", "Q7", "Q3"]
+    assert df["days_overdue"].tolist() == [7.0, 0.0, 0.0, -2.0]
+
+
+def test_high_risk_victims_not_yet_referred(con):
+    df = not_referred_to_marac(con, MONDAY_TO_TUESDAY)
+    # H1's victim was referred the same afternoon; H2's only the day before the incident: H2, reported
+    # Mon 20:00, has waited 12 hours by the meeting
+    assert df["incident_id"].tolist() == ["H2"]
+    assert df["hours_waiting"].tolist() == [12.0]
 
 
 def test_repeat_victims_three_in_twelve_months(con):
-    df = repeat_victims(con, meeting_window(TUESDAY))
+    df = repeat_victims(con, MONDAY_TO_TUESDAY)
     # VR: H6 + R1 (exactly 365 days before the meeting) + R2 = 3; VS: H7 + R4 = 2 (R3 a minute too early)
     assert df["victim_ref"].tolist() == [person("VR")[:12]]
     assert df["incidents_12_months"].tolist() == [3]
@@ -196,21 +241,33 @@ def test_repeat_victims_three_in_twelve_months(con):
 
 
 def test_summary_counts_per_division(con):
-    summary = daily_summary(con, meeting_window(TUESDAY), DIVISIONS).set_index("division_code")
+    summary = daily_summary(con, MONDAY_TO_TUESDAY, DIVISIONS).set_index("division_code")
+    # D1: hearing P1 due; Clare's Law Q1 (checks) and Q6 (decision late); H2 not referred; H1 no arrest; VR
+    # D2: hearing P2 due; Q7 (checks) and Q3 (decision due in 2 days); H3 no arrest
     assert summary.loc["D1"].drop("division_name").to_dict() == {
         "new_incidents": 3, "new_high": 2, "new_medium": 0, "new_standard": 1, "new_not_assessed": 0,
-        "high_risk_not_referred": 1, "power_of_arrest_no_arrest": 1, "notices_hearing_due": 1,
-        "notices_hearing_missed": 0, "dvds_checks_overdue": 1, "dvds_decision_due": 1, "repeat_victims": 1}
+        "notices": 1, "dvds": 2, "marac": 1, "no_arrest": 1, "repeat_victims": 1,
+        "notices_hearing_missed": 0, "notices_hearing_due": 1,
+        "dvds_checks_overdue": 1, "dvds_decision_late": 1, "dvds_decision_due": 0}
     assert summary.loc["D2"].drop("division_name").to_dict() == {
         "new_incidents": 2, "new_high": 0, "new_medium": 1, "new_standard": 0, "new_not_assessed": 1,
-        "high_risk_not_referred": 0, "power_of_arrest_no_arrest": 1, "notices_hearing_due": 1,
-        "notices_hearing_missed": 0, "dvds_checks_overdue": 1, "dvds_decision_due": 1, "repeat_victims": 0}
-    only_d2 = daily_summary(con, meeting_window(TUESDAY), DIVISIONS, "D2")
+        "notices": 1, "dvds": 2, "marac": 0, "no_arrest": 1, "repeat_victims": 0,
+        "notices_hearing_missed": 0, "notices_hearing_due": 1,
+        "dvds_checks_overdue": 1, "dvds_decision_late": 0, "dvds_decision_due": 1}
+    only_d2 = daily_summary(con, MONDAY_TO_TUESDAY, DIVISIONS, "D2")
     assert only_d2["division_code"].tolist() == ["D2"]
 
 
+def test_summary_counts_are_the_lists_rows(con):
+    lists = action_lists(con, MONDAY_TO_TUESDAY)
+    summary = daily_summary(con, MONDAY_TO_TUESDAY, DIVISIONS, lists=lists)
+    assert list(lists) == list(ACTION_LISTS) == ["notices", "dvds", "marac", "no_arrest", "repeat_victims"]
+    for key, frame in lists.items():
+        assert summary[key].sum() == len(frame), key
+
+
 def test_action_lists_hold_no_full_person_id(con):
-    lists = action_lists(con, meeting_window(TUESDAY))
+    lists = action_lists(con, MONDAY_TO_TUESDAY)
     assert set(lists) == set(ACTION_LISTS)
     full_ids = {person(label) for label in ("VA", "VB", "VC", "VR", "VS", "SH1", "SH2", "SH3")}
     for frame in lists.values():
@@ -218,7 +275,7 @@ def test_action_lists_hold_no_full_person_id(con):
         assert not {"victim_id", "suspect_id", "subject_id"} & set(frame.columns)
 
 
-def test_meeting_time_from_text_and_default():
+def test_meeting_time_from_text_and_default(monkeypatch):
     from datetime import date
 
     from metrics.daily import default_meeting_time, parse_meeting_time
@@ -227,12 +284,25 @@ def test_meeting_time_from_text_and_default():
     assert parse_meeting_time("2025-05-12T08:30", fallback) == datetime(2025, 5, 12, 8, 30)
     assert parse_meeting_time("not a time", fallback) == fallback
     assert parse_meeting_time(None, fallback) == fallback
-    now = datetime(2026, 11, 23, 10, 55, 31)
-    # data up to yesterday: the meeting is now (to the minute)
-    assert default_meeting_time(now, date(2026, 11, 22)) == datetime(2026, 11, 23, 10, 55)
-    # data ending 31 October: the morning after, 1 November 08:00
-    assert default_meeting_time(now, date(2026, 10, 31)) == datetime(2026, 11, 1, 8, 0)
-    assert default_meeting_time(now, None) == datetime(2026, 11, 23, 10, 55)
+    assert parse_meeting_time("2025-13-01T08:00", None) is None
+    monday = datetime(2026, 11, 23, 10, 55, 31)
+    # data up to yesterday: this morning's meeting, Monday 23 November 08:00 (not the moment the page opens)
+    assert default_meeting_time(monday, date(2026, 11, 22)) == datetime(2026, 11, 23, 8, 0)
+    assert default_meeting_time(monday, None) == datetime(2026, 11, 23, 8, 0)
+    # data ending Saturday 31 October: the first meeting after, Monday 2 November 08:00
+    assert default_meeting_time(monday, date(2026, 10, 31)) == datetime(2026, 11, 2, 8, 0)
+    # on a Saturday: Friday's meeting; with data ending Wednesday, Thursday's
+    saturday = datetime(2026, 11, 28, 11, 0)
+    assert default_meeting_time(saturday, date(2026, 11, 27)) == datetime(2026, 11, 27, 8, 0)
+    assert default_meeting_time(saturday, date(2026, 11, 25)) == datetime(2026, 11, 26, 8, 0)
+    # on the Boxing Day substitute bank holiday: Christmas Eve's
+    assert default_meeting_time(datetime(2026, 12, 28, 9, 0), None) == datetime(2026, 12, 24, 8, 0)
+    # the force's own meeting time
+    monkeypatch.setenv("DAPERF_MEETING_TIME", "09:30")
+    assert default_meeting_time(monday, None) == datetime(2026, 11, 23, 9, 30)
+    monkeypatch.setenv("DAPERF_MEETING_TIME", "half past nine")
+    with pytest.raises(ValueError, match="DAPERF_MEETING_TIME"):
+        default_meeting_time(monday, None)
 
 
 def test_notice_deadline_agrees_with_the_hearing_within_48h_metric():
@@ -249,7 +319,7 @@ def test_notice_deadline_agrees_with_the_hearing_within_48h_metric():
     served = {"X1": datetime(2025, 5, 2, 18, 0), "X2": datetime(2025, 5, 2, 18, 0),   # Friday evening
               "X3": datetime(2025, 5, 5, 9, 0), "X4": datetime(2025, 5, 5, 9, 0)}      # bank holiday morning
     insert_rows(con, "protective_orders", [notice(n, "D1", at) for n, at in served.items()])
-    deadlines = notices_due(con, meeting_window(TUESDAY)).set_index("notice_id")["deadline_at"]
+    deadlines = notices_due(con, MONDAY_TO_TUESDAY).set_index("notice_id")["deadline_at"]
     late = {"X2", "X4"}
     for notice_id in served:
         hearing = deadlines[notice_id].to_pydatetime() + (timedelta(minutes=1) if notice_id in late else timedelta(0))

@@ -1,2 +1,0 @@
-INSERT INTO audit_log (occurred_at, username, role, demo, action, view, filters)
-VALUES (:occurred_at, :username, :role, :demo, :action, :view, :filters);
