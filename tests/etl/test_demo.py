@@ -78,8 +78,9 @@ def test_command_line_writes_the_same_files(one_year, tmp_path):
 
     from cli.main import app
 
+    # --no-comparators: the comparators' national run takes minutes (tests/metrics/test_comparators.py).
     result = CliRunner().invoke(app, ["demo-data", str(tmp_path / "cli"), "--seed", "7", "--years", "1",
-                                      "--end", END.isoformat()])
+                                      "--end", END.isoformat(), "--no-comparators"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cli" / "marac.csv").read_bytes() == (one_year / "marac.csv").read_bytes()
     refused = CliRunner().invoke(app, ["demo-data", str(tmp_path / "bad"), "--end", "23/11/2026"])
@@ -301,6 +302,71 @@ def test_loader_accepts_all_but_the_deliberate_faults(one_year, tmp_path):
         ("incidents.csv", "attended_before_reported"),
         ("marac.csv", "actions_completed_above_agreed"),
     }
+
+
+# --- the morning meeting's live cases ----------------------------------------------------------------
+
+
+def _loaded(folder: Path, db: Path):
+    from daperf.db import connect_readonly
+    from etl.load import run_load
+
+    run_load(folder, db, progress=False)
+    return connect_readonly(db)
+
+
+@pytest.mark.parametrize("end", [END, date(2026, 5, 26)], ids=["monday", "tuesday-after-bank-holiday"])
+def test_every_list_of_the_morning_meeting_has_live_cases(one_year, tmp_path, end):
+    """On the day the data are generated, the meeting the daily page opens on has cases in every list:
+    hearings due and missed, Clare's Law checks and decisions late, high-risk victims not yet referred,
+    arrests not yet made, repeat victims."""
+    from datetime import datetime
+
+    from metrics import daily
+
+    folder = one_year
+    if end != END:
+        folder = tmp_path / "demo"
+        demo.generate(folder, seed=7, years=1, end=end)
+    con = _loaded(folder, tmp_path / "demo.duckdb")
+    try:
+        [(last_day,)] = con.execute("SELECT data_last_day FROM mart_build").fetchall()
+        meeting = daily.default_meeting_time(datetime.combine(end, datetime.min.time()).replace(hour=10), last_day)
+        # Monday 23 November: since Friday 08:00; Tuesday 26 May 2026, after the Spring bank holiday: the same
+        assert meeting == datetime.combine(end, datetime.min.time()).replace(hour=8)
+        window = daily.meeting_window(meeting)
+        assert window.hours == (72 if end == END else 96)
+        lists = daily.action_lists(con, window)
+    finally:
+        con.close()
+    assert {key: len(frame) > 0 for key, frame in lists.items()} == dict.fromkeys(daily.ACTION_LISTS, True)
+    statuses = lists["notices"]["status"].value_counts()
+    assert statuses.get("due", 0) >= demo.LIVE_NOTICES_DUE and statuses.get("missed", 0) >= demo.LIVE_NOTICES_MISSED
+    dvds = lists["dvds"]
+    assert dvds["checks_overdue"].sum() >= demo.LIVE_DVDS_CHECKS_OVERDUE and dvds["decision_late"].sum() >= 2
+
+
+def test_some_charges_come_without_a_file_to_the_cps(one_year):
+    """The police charge some common assaults themselves, so the attrition funnel's CPS stage is not a copy
+    of its charge stage."""
+    [(charged, police_charged, police_charged_common_assault)] = _sql(one_year, """
+        SELECT count(*), count(*) FILTER (WHERE cps_decision IS NULL),
+               count(*) FILTER (WHERE cps_decision IS NULL AND offence_code = '105A')
+        FROM incidents WHERE outcome_type IN ('1', '1A')
+    """)
+    assert 0.05 <= police_charged / charged <= 0.30
+    assert police_charged_common_assault == police_charged
+
+
+def test_a_notice_not_yet_applied_for_awaits_its_hearing(one_year):
+    """A notice served in the last day of the data whose order is still to be applied for is pending
+    (awaiting its hearing), not "not applied for"."""
+    [(recent, pending, not_applied)] = _sql(one_year, """
+        SELECT count(*), count(*) FILTER (WHERE order_outcome = 'pending'),
+               count(*) FILTER (WHERE order_outcome = 'not_applied')
+        FROM protective_orders WHERE served_at >= '2026-11-21T00:00:00'
+    """)
+    assert recent >= demo.LIVE_NOTICES_DUE and pending > not_applied
 
 
 # --- geography -----------------------------------------------------------------------------------
