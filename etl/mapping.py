@@ -7,6 +7,15 @@ Names are matched case-insensitively after trimming (and with spaces or hyphens 
     "Occurrence Ref" = "incident_id"
     "Officer Collar" = ""            # an extra column the force knows about: dropped, never loaded
 
+A published table (a comparator table: docs/COMPARATORS.md) gives some columns once, in its title, not on
+every row; the mapping gives them as values for every row of the file:
+
+    [comparators.values]
+    metric_id = "crimes_per_1000"
+    period_from = "2024-04-01"
+    period_to = "2025-03-31"
+    source = "ONS, Domestic abuse and the criminal justice system, November 2025"
+
 Refused here, before anything is read: a column that looks like personal data (a name, address, date of
 birth, postcode or free text), a required column missing, a column the contract does not know (it could
 hold anything; map it to "" to drop it knowingly), and two columns giving the same contract column.
@@ -21,6 +30,8 @@ from etl.errors import FileProblem
 from etl.schemas import TABLES, columns, required_columns
 
 ColumnMapping = dict[str, dict[str, str]]  # table -> header key -> contract column ("" = drop)
+Constants = dict[str, dict[str, str]]  # table -> contract column -> its text on every row
+CONSTANTS = "values"  # the sub-table of a section giving constants: [comparators.values]
 
 # What personal data looks like in a column name, with what it is called in the refusal.
 PII_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -52,11 +63,35 @@ def load_mapping(path: Path | None) -> ColumnMapping:
             raise FileProblem(label, f"has a section [{table}] that is not a table",
                               f"use sections named after tables: {', '.join(TABLES)}")
         for source, target in pairs.items():
+            if source == CONSTANTS and isinstance(target, dict):
+                continue  # read by load_constants
             if not isinstance(target, str) or (target and target not in columns(table)):
                 raise FileProblem(label, f'maps "{source}" to {target!r}, which is not a column of {table}',
                                   f"map it to one of {', '.join(columns(table))}, or to \"\" to drop it")
             mapping.setdefault(table, {})[header_key(source)] = target
     return mapping
+
+
+def load_constants(path: Path | None) -> Constants:
+    """The ``[table.values]`` sub-tables of a mapping file: a value for a column on every row."""
+    if path is None:
+        return {}
+    label = Path(path).name
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}  # load_mapping reports an unreadable file
+    constants: Constants = {}
+    for table, pairs in raw.items():
+        values = pairs.get(CONSTANTS) if isinstance(pairs, dict) and table in TABLES else None
+        if not isinstance(values, dict):
+            continue
+        for column, value in values.items():
+            if column not in columns(table) or isinstance(value, (dict, list)):
+                raise FileProblem(label, f"gives [{table}.{CONSTANTS}] {column} = {value!r}, which is not a value "
+                                  f"of a column of {table}", f"give a value for one of {', '.join(columns(table))}")
+            constants.setdefault(table, {})[column] = str(value)
+    return constants
 
 
 def looks_like_pii(key: str) -> str | None:
@@ -67,8 +102,10 @@ def looks_like_pii(key: str) -> str | None:
     return None
 
 
-def resolve_columns(table: str, label: str, header: list[str], mapping: ColumnMapping) -> dict[str, str]:
-    """Header name -> contract column for every column to load (columns mapped to "" are left out).
+def resolve_columns(table: str, label: str, header: list[str], mapping: ColumnMapping,
+                    constants: Constants | None = None) -> dict[str, str]:
+    """Header name -> contract column for every column to load (columns mapped to "" are left out);
+    ``constants`` give columns the file need not carry.
 
     Raises ``FileProblem`` naming every problem with the header at once.
     """
@@ -102,7 +139,7 @@ def resolve_columns(table: str, label: str, header: list[str], mapping: ColumnMa
     if blank:
         problems.append(f"has {blank} column(s) without a header")
         fixes.append("give every column its contract name, or delete the empty columns")
-    given = list(resolved.values())
+    given = list(resolved.values()) + list((constants or {}).get(table, {}))
     twice = sorted({c for c in given if given.count(c) > 1})
     if twice:
         problems.append(f"gives {', '.join(twice)} more than once")

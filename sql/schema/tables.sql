@@ -3,7 +3,9 @@
 -- _batch_id / _loaded_at say which load last wrote the row (upserts by record id replace the row).
 -- Record ids and person ids are unique only within a force (the contract): every extract's key is
 -- (force_code, its id), and every reader partitions people by force as well (the same nominal number
--- in two forces is two people).
+-- in two forces is two people). The loader keeps an extract's key unique (a record twice in a file is
+-- quarantined, a changed record replaced), so the large extract tables carry no primary-key index: it
+-- would only slow their load.
 
 CREATE TABLE IF NOT EXISTS divisions (
     force_code     VARCHAR NOT NULL,
@@ -67,8 +69,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     court_result       VARCHAR,
     court_result_at    TIMESTAMP,
     _batch_id          VARCHAR,
-    _loaded_at         TIMESTAMP,
-    PRIMARY KEY (force_code, incident_id)
+    _loaded_at         TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS arrests (
@@ -81,8 +82,7 @@ CREATE TABLE IF NOT EXISTS arrests (
     custody_disposal  VARCHAR,
     disposal_at       TIMESTAMP,
     _batch_id         VARCHAR,
-    _loaded_at        TIMESTAMP,
-    PRIMARY KEY (force_code, arrest_id)
+    _loaded_at        TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS protective_orders (
@@ -102,8 +102,7 @@ CREATE TABLE IF NOT EXISTS protective_orders (
     order_expires_at  DATE,
     breaches          INTEGER,
     _batch_id         VARCHAR,
-    _loaded_at        TIMESTAMP,
-    PRIMARY KEY (force_code, notice_id)
+    _loaded_at        TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS dvds (
@@ -122,8 +121,7 @@ CREATE TABLE IF NOT EXISTS dvds (
     decision_at          TIMESTAMP,
     disclosed_at         TIMESTAMP,
     _batch_id            VARCHAR,
-    _loaded_at           TIMESTAMP,
-    PRIMARY KEY (force_code, application_id)
+    _loaded_at           TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS marac (
@@ -146,8 +144,7 @@ CREATE TABLE IF NOT EXISTS marac (
     actions_agreed         INTEGER,
     actions_completed      INTEGER,
     _batch_id              VARCHAR,
-    _loaded_at             TIMESTAMP,
-    PRIMARY KEY (force_code, case_id)
+    _loaded_at             TIMESTAMP
 );
 
 -- Rows that broke a rule, kept with the rule (person ids in row_json are pseudonymised like the rest).
@@ -184,4 +181,34 @@ CREATE TABLE IF NOT EXISTS load_files (
     rows_updated  BIGINT NOT NULL,
     rows_unchanged BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL
+);
+
+-- Comparator figures (docs/COMPARATORS.md): one row per force, period and measure, from published tables,
+-- other forces' exports (daperf export-comparators) or the demo's synthetic national run. Values are in
+-- the measure's own units (a share as a fraction 0-1); a number a table withholds is NULL.
+CREATE TABLE IF NOT EXISTS comparators (
+    force_code    VARCHAR NOT NULL,
+    force_name    VARCHAR,
+    period_from   DATE NOT NULL,
+    period_to     DATE NOT NULL,
+    metric_id     VARCHAR NOT NULL,
+    numerator     DOUBLE,
+    denominator   DOUBLE,
+    value         DOUBLE,
+    source        VARCHAR NOT NULL,
+    published_on  DATE,
+    _batch_id     VARCHAR,
+    _loaded_at    TIMESTAMP,
+    PRIMARY KEY (force_code, metric_id, period_from, period_to)
+);
+
+-- Most similar groups (HMICFRS): each force's peers, up to seven, not symmetric. source says whose groups
+-- they are ("illustrative" for the demo's).
+CREATE TABLE IF NOT EXISTS msg (
+    force_code       VARCHAR NOT NULL,
+    peer_force_code  VARCHAR NOT NULL,
+    source           VARCHAR,
+    _batch_id        VARCHAR,
+    _loaded_at       TIMESTAMP,
+    PRIMARY KEY (force_code, peer_force_code)
 );

@@ -1,0 +1,61 @@
+"""The force selector over HTTP: a database holding five forces' records (tests/metrics/test_comparators.py),
+Essex at home; a user granted Kent's records is offered it, and only that user may ask for it.
+
+(A module of its own: the dashboard's data module is per process, so each module builds its own app.)
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import ids
+from tests.comparator_fixtures import serve_app
+from tests.dash_requests import components, post_callback
+
+
+REGIONAL_USERS = """
+[users.chief]
+role = "chief_officer"
+
+[users.regional]
+role = "chief_officer"
+forces = ["E23000032"]
+"""
+
+
+@pytest.fixture(scope="module")
+def regional(tmp_path_factory):
+    """Five forces' records (tests/metrics/test_comparators.py), Essex at home; one user granted Kent."""
+    from daperf.db import atomic_write
+    from tests.metrics.test_comparators import build_forces
+
+    db = tmp_path_factory.mktemp("regional") / "forces.duckdb"
+    with atomic_write(db) as con:
+        build_forces(con)
+    yield from serve_app(db, tmp_path_factory.mktemp("regional-auth"), REGIONAL_USERS, DAPERF_HOME_FORCE="E23000028")
+
+
+def _force_control(client, user: str) -> dict:
+    layout = client.get("/_dash-layout", headers={"X-Forwarded-User": user}).get_json()
+    return next(c for c in components(layout) if c["props"].get("id") == ids.filter_id("shell", "force"))
+
+
+def test_the_force_selector_offers_the_forces_a_user_may_see(regional):
+    control = _force_control(regional, "regional")
+    assert control["type"] == "Select"
+    assert [o["label"] for o in control["props"]["options"]] == ["Essex (home force)", "Kent"]
+    assert _force_control(regional, "chief")["props"]["type"] == "hidden"  # no choice: nothing shown
+
+
+def test_another_force_is_shown_only_to_a_user_granted_it(regional):
+    body = ([(ids.page_id("compare", "content"), "children")],
+            [{"id": ids.filter_id("compare", "period"), "property": "value", "value": "2024-04:2025-03"}],
+            [{"id": ids.filter_id("shell", "force"), "property": "value", "value": "E23000032"}])
+    answer = post_callback(regional, "regional", *body)
+    assert answer.status_code == 200
+    allowed = json.dumps(answer.get_json())
+    assert "Kent, Financial year 2024 to 2025" in allowed
+    assert post_callback(regional, "chief", *body).status_code == 403
+
+
