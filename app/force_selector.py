@@ -21,12 +21,17 @@ from app.auth.policy import can_see_force
 FORCE = ids.filter_id("shell", "force")
 LOADED = "shell-force-loaded"  # the force the page was built for
 
+# The page's force travels with every later callback in a cookie (the guard reads it as the ``force``
+# filter and checks it like any other), so a filter changed on a page stays on that page's force.
+FORCE_COOKIE = "daperf_force"
 _FOLLOW_ADDRESS_JS = """
 function (search) {
     const force = new URLSearchParams(search || "").get("force") || "";
+    document.cookie = "%s=" + encodeURIComponent(force) + "; path=/; SameSite=Strict"
+        + (window.location.protocol === "https:" ? "; Secure" : "");
     return [force, force];
 }
-"""
+""" % FORCE_COOKIE
 _OPEN_FOR_FORCE_JS = """
 function (value, loaded) {
     const chosen = value || "";

@@ -334,9 +334,26 @@ def audit_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {name: filters[name] for name in ids.FILTER_NAMES if name in filters}
 
 
+FORCE_CODE = re.compile(r"^[EW]\d{8}$")
+
+
+def _force_of_page() -> str | None:
+    """The force the page was opened for, which the header's selector keeps in a cookie
+    (``app.force_selector.FORCE_COOKIE``); checked by ``resolve_scope`` like any filter."""
+    import flask
+
+    from app.force_selector import FORCE_COOKIE
+
+    value = flask.request.cookies.get(FORCE_COOKIE, "") if flask.has_request_context() else ""
+    return value if FORCE_CODE.match(value) else None
+
+
 def _unit_filters(request: CallbackRequest) -> dict[str, Any]:
-    """The unit the request is about: its filters, else the (level, unit) context a store carries."""
+    """The unit the request is about: its filters, else the (level, unit) context a store carries; the force
+    named by the request, else the one its page was opened for."""
     filters = {name: request.filters[name] for name in UNIT_FILTERS if name in request.filters}
+    if "force" not in filters and _force_of_page():
+        filters["force"] = _force_of_page()
     if not {"division", "csp"} & set(filters) and request.unit_contexts:
         level, unit = request.unit_contexts[0]
         if level == "csp":

@@ -59,3 +59,24 @@ def test_another_force_is_shown_only_to_a_user_granted_it(regional):
     assert post_callback(regional, "chief", *body).status_code == 403
 
 
+
+
+def test_a_filter_changed_on_a_page_stays_on_the_force_it_was_opened_for(regional):
+    """The header's selector keeps the page's force in a cookie; a callback that names no force (the
+    overview's tiles) is answered for it, checked like any filter."""
+    from app.force_selector import FORCE_COOKIE
+
+    tiles = [(ids.page_id("overview", "tiles"), "children")]
+    period = [{"id": ids.filter_id("overview", "from"), "property": "value", "value": "2024-04"},
+              {"id": ids.filter_id("overview", "to"), "property": "value", "value": "2025-03"}]
+    home = post_callback(regional, "regional", tiles, period)
+    assert home.status_code == 200
+    regional.set_cookie(FORCE_COOKIE, "E23000032")
+    try:
+        kent = post_callback(regional, "regional", tiles, period)
+        assert kent.status_code == 200 and kent.get_json() != home.get_json()
+        assert post_callback(regional, "chief", tiles, period).status_code == 403  # not granted Kent
+        regional.set_cookie(FORCE_COOKIE, "not-a-force")  # not a force code: the home force, as before
+        assert post_callback(regional, "regional", tiles, period).get_json() == home.get_json()
+    finally:
+        regional.delete_cookie(FORCE_COOKIE)
