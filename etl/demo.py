@@ -34,6 +34,7 @@ from the seed, so the same seed and ``end`` give byte-identical files.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -134,12 +135,34 @@ DAY = 86400
 
 
 @dataclass(frozen=True)
+class _Practice:
+    """How far a force's practice departs from the published national figures the generator is tuned to
+    (1 = as published), so that forces differ as real ones do and a comparison of forces has a shape:
+    demand reported, arrests where there is a crime, high-risk referrals to MARAC, charges among outcomes."""
+    demand: float = 1.0
+    arrest: float = 1.0
+    referral: float = 1.0
+    charge: float = 1.0
+
+    @classmethod
+    def of(cls, force_code: str) -> "_Practice":
+        """Fixed for a force whatever the seed (a hash of its code), within ±25%; Essex, the demo force
+        tuned to its own published figures, as published."""
+        if force_code == ESSEX:
+            return cls()
+        digest = hashlib.sha256(f"daperf-demo-practice:{force_code}".encode()).digest()
+        spread = [1 + 0.5 * (digest[i] / 255 - 0.5) for i in range(4)]
+        return cls(*spread)
+
+
+@dataclass(frozen=True)
 class _Force:
     code: str
     name: str
     number: int                # prefixes crime numbers and, in the national set, every id
     national: bool             # ids carry the force number so they are unique across forces
     csps: pd.DataFrame         # csp_code, csp_name, division_code, populations, ethnicity counts
+    practice: _Practice = _Practice()
 
 
 # --- public entry point --------------------------------------------------------------------------
@@ -228,7 +251,8 @@ def _forces(scale: str) -> list[_Force]:
         csps["division_code"] = _division_codes(row.force_code, csps)
         national = scale == "national"
         result.append(_Force(row.force_code, row.force_name,
-                             position if national else ESSEX_FORCE_NUMBER, national, csps))
+                             position if national else ESSEX_FORCE_NUMBER, national, csps,
+                             _Practice.of(row.force_code)))
     return result
 
 
@@ -332,7 +356,7 @@ def _incidents(rng: np.random.Generator, force: _Force, people: _People, start: 
                end: np.datetime64) -> dict[str, np.ndarray]:
     csps = force.csps
     days = np.arange(start.astype("datetime64[D]"), end.astype("datetime64[D]"))
-    per_year = INCIDENTS_PER_1000_RESIDENTS * csps["population"].sum() / 1000
+    per_year = INCIDENTS_PER_1000_RESIDENTS * force.practice.demand * csps["population"].sum() / 1000
     per_day = rng.poisson(_daily_expected(days, per_year))
     n = int(per_day.sum())
     # Reports peak in the evening and late at night.
@@ -440,7 +464,7 @@ def _incidents(rng: np.random.Generator, force: _Force, people: _People, start: 
     # Power of arrest and the no-arrest reason (the arrest itself is drawn in _arrests).
     power = np.where(is_crime & with_suspect, rng.random(n) < 0.88, rng.random(n) < 0.10)
     power_known = rng.random(n) >= np.where(is_crime, 0.04, 0.18)
-    arrest_probability = np.where(is_crime, 0.42, 0.05)
+    arrest_probability = np.where(is_crime, min(0.42 * force.practice.arrest, 0.95), 0.05)
     arrested = power & power_known & with_suspect & (rng.random(n) < arrest_probability)
     reason = _pick(rng, ("suspect_not_present", "insufficient_grounds", "victim_request", "alternative_action",
                          "other"), (40, 15, 15, 20, 10), n)
@@ -448,7 +472,8 @@ def _incidents(rng: np.random.Generator, force: _Force, people: _People, start: 
 
     # Outcomes, CPS decisions, court results: lags from the crime's recording; later than end = not yet.
     outcome_codes, outcome_shares, outcome_lags = zip(*OUTCOME_MIX)
-    outcome_choice = rng.choice(len(outcome_codes), size=n, p=np.array(outcome_shares) / sum(outcome_shares))
+    shares = np.array(outcome_shares) * np.where(np.isin(outcome_codes, ("1", "1A")), force.practice.charge, 1.0)
+    outcome_choice = rng.choice(len(outcome_codes), size=n, p=shares / sum(shares))
     outcome = np.asarray(outcome_codes, dtype=object)[outcome_choice]
     outcome_lag = _lognormal_seconds(rng, np.asarray(outcome_lags)[outcome_choice] * DAY, 0.9, n)
     outcome_at = crime_recorded + outcome_lag.astype("timedelta64[s]")
@@ -882,7 +907,8 @@ def _marac(rng: np.random.Generator, force: _Force, people: _People, incidents: 
                 "education", "voluntary_sector", "other")
     agency_weights = (30, 15, 15, 3, 7, 8, 2, 15, 5)
     # Most high-risk incidents are referred, mostly within 28 days, mostly by the police.
-    referred = np.flatnonzero((incidents["risk_level"] == "high") & (rng.random(n) < HIGH_RISK_REFERRED))
+    referred = np.flatnonzero((incidents["risk_level"] == "high")
+                              & (rng.random(n) < min(HIGH_RISK_REFERRED * force.practice.referral, 0.95)))
     h = len(referred)
     lag = np.select(
         [rng.random(h) < 0.80, rng.random(h) < 0.6],
