@@ -12,7 +12,9 @@ sees the old marts or the new, never half a build):
 4. ``mart_monthly_<fact>_<date>``: every additive measure of the registry counted month by month per force, division
    and partnership (compiled by ``metrics.compiler`` from the registry's declarations), so any period of
    whole months is a sum of months;
-5. ``mart_build``: when, with which thresholds, over which data.
+5. the comparator marts (``metrics.comparators.build_comparator_marts``): every force's figures, loaded and
+   computed from the records, and each force's most similar group (docs/COMPARATORS.md);
+6. ``mart_build``: when, with which thresholds, over which data.
 
 ``rebuild_marts(db_path)`` does the same on an existing database without reloading extracts (after a
 threshold changes: ``daperf rebuild-marts``).
@@ -37,15 +39,43 @@ from reference.vocabulary import AWAITING_OUTCOME, outcome_types
 STAGING = ("incidents", "arrests", "protective_orders", "dvds", "marac")
 # In dependency order: incidents read arrests and MARAC referrals; crimes read incidents.
 MARTS = ("fact_incidents", "fact_crimes", "fact_arrests", "fact_notices", "fact_dvds", "fact_marac", "dim_units")
+# Marts written a group of forces at a time (a query over the forces $first_force to $last_force; no rule
+# crosses forces), so that the windows and sorts of a national batch stay in memory; a group holds about
+# GROUP_INCIDENTS incidents.
+BY_FORCE_GROUP = {"fact_incidents"}
+GROUP_INCIDENTS = 1_000_000
 # How far the calendar reaches past the data: a hearing deadline is at most 17 days after service.
 CALENDAR_MARGIN = timedelta(days=60)
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict) -> None:
-    """Run ``sql/<name>.sql`` binding exactly the thresholds it names (DuckDB refuses any others)."""
-    text = sql(name)
+def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict, text: str | None = None) -> None:
+    """Run ``sql/<name>.sql`` (or ``text``) binding exactly the values it names (DuckDB refuses others)."""
+    text = text or sql(name)
     con.execute(text, {key: values[key] for key in dict.fromkeys(_PARAMETER.findall(text))})
+
+
+def force_groups(con: duckdb.DuckDBPyConnection, size: int = GROUP_INCIDENTS) -> list[list[str]]:
+    """Runs of forces in code order, each of about ``size`` incidents (a larger force alone); one empty
+    group when there are no incidents."""
+    groups: list[list[str]] = [[]]
+    held = 0
+    for force_code, incidents in con.execute(sql("marts/force_sizes")).fetchall():
+        if groups[-1] and held + incidents > size:
+            groups.append([])
+            held = 0
+        groups[-1].append(force_code)
+        held += incidents
+    return groups
+
+
+def _build_by_force_group(con: duckdb.DuckDBPyConnection, mart: str, values: dict) -> None:
+    query = sql(f"marts/{mart}")
+    for number, forces in enumerate(force_groups(con)):
+        write = f"CREATE OR REPLACE TABLE {mart} AS " if number == 0 else f"INSERT INTO {mart} "  # ours
+        bounds = {"first_force": forces[0], "last_force": forces[-1]} if forces else {"first_force": None,
+                                                                                    "last_force": None}
+        _run(con, mart, values | bounds, write + query)
 
 
 def _replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -82,14 +112,18 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     from metrics.compiler import build_monthly_mart  # the registry's measures, compiled once
 
     values = threshold_values()
+    con.execute(sql("marts/session"))
     _reference_dimensions(con)
     for table in STAGING:
         con.execute(sql(f"staging/{table}"))
     for mart in MARTS:
-        _run(con, f"marts/{mart}", values)
+        if mart in BY_FORCE_GROUP:
+            _build_by_force_group(con, mart, values)
+        else:
+            _run(con, f"marts/{mart}", values)
     build_monthly_mart(con)
     build_comparator_marts(con)
-    settings = {key: {"value": item.value, "unit": item.unit, "source": item.source}
+    settings = {key: {"value": item.value, "unit": item.unit, "source": item.source, "label": item.label}
                 for key, item in thresholds().items()}
     con.execute(sql("marts/mart_build"), {"built_at": datetime.now().replace(microsecond=0),
                                           "settings": json.dumps(settings, sort_keys=True)})

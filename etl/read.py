@@ -1,9 +1,10 @@
 """Finding a batch's files and reading them as text, in chunks, whatever their format.
 
 Every cell arrives as a string (or null when empty) and ``etl.normalise`` gives it its type from the
-schema, so CSV, Excel and Parquet are held to exactly the same rules. CSV streams through pyarrow's
-incremental reader and Parquet by row groups, so memory stays flat however large the file; Excel is read
-row by row in openpyxl's read-only mode.
+schema, so CSV, Excel and Parquet are held to exactly the same rules. A CSV file is read by DuckDB itself
+(``csv_source``: its parallel reader, every column as text, the dialect fixed rather than guessed), straight
+into the typed staging table; Parquet streams by row groups and Excel row by row in openpyxl's read-only
+mode, as text chunks, so memory stays flat however large the file.
 
 A folder's files are matched to tables by name (``incidents.csv``). A data file (.csv, .xlsx, .parquet)
 whose name is not a table refuses the batch (it is probably a misnamed extract, and loading without it
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,7 +25,6 @@ from typing import Iterator
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from etl.errors import FileProblem
@@ -31,8 +32,9 @@ from etl.schemas import TABLES
 from reference.vocabulary import DATA_DIR
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
-CSV_BLOCK_BYTES = 32 << 20  # about 150–250k rows of an incidents extract per chunk
 CHUNK_ROWS = 200_000
+# The blocks DuckDB's CSV reader splits a file into, one per thread at a time (its own default).
+CSV_BUFFER_BYTES = 32 << 20
 SHIPPED_OFFENCE_CODES = DATA_DIR / "offence_codes.csv"
 
 
@@ -179,7 +181,7 @@ def iter_chunks(src: SourceFile, header: list[str]) -> Iterator[tuple[pd.DataFra
     """(chunk, fraction of the file read) pairs; a chunk's columns are ``header``, its cells strings or
     null, its index the 1-based row number in the file (header excluded; wholly blank lines, which
     are skipped, are not counted)."""
-    readers = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks}
+    readers = {"parquet": _parquet_chunks, "xlsx": _xlsx_chunks}  # a CSV file is read by csv_source
     first_row = 1
     for chunk, fraction in readers[src.format](src, header):
         chunk.index = pd.RangeIndex(first_row, first_row + len(chunk), name="row_number")
@@ -187,30 +189,28 @@ def iter_chunks(src: SourceFile, header: list[str]) -> Iterator[tuple[pd.DataFra
         yield chunk, fraction
 
 
-def _csv_chunks(src: SourceFile, header: list[str]) -> Iterator[tuple[pd.DataFrame, float]]:
-    size = max(src.path.stat().st_size, 1)
-    read_options = pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=CSV_BLOCK_BYTES)
-    convert_options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        null_values=[""],
-    )
-    with open(src.path, "rb") as fh:
-        try:
-            reader = pacsv.open_csv(fh, read_options=read_options, convert_options=convert_options)
-            for batch in reader:
-                yield batch.to_pandas(), min(fh.tell() / size, 1.0)
-        except pa.ArrowInvalid as exc:
-            raise _csv_problem(src, exc) from exc
+def csv_source(src: SourceFile, header: list[str]) -> tuple[str, dict[str, object]]:
+    """A DuckDB ``read_csv`` of the whole file, its columns named ``c0``, ``c1``… in header order and read
+    as text (empty cells null), with the parameters it binds; blank lines are skipped, not counted."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    call = ("read_csv($csv_path, columns = $csv_columns, header = true, delim = ',', quote = '\"', "
+            "escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
+            "buffer_size = $csv_buffer_bytes)")
+    return call, {"csv_path": str(src.path), "csv_columns": columns, "csv_buffer_bytes": CSV_BUFFER_BYTES}
 
 
-def _csv_problem(src: SourceFile, exc: pa.ArrowInvalid) -> FileProblem:
+def csv_problem(src: SourceFile, exc: Exception) -> FileProblem:
+    """What DuckDB's reader found wrong with a CSV file, without the row it quotes (it may hold person ids)."""
     text = str(exc)
-    if "UTF8" in text or "UTF-8" in text:
+    if "unicode" in text.lower() or "utf-8" in text.lower():
         return _not_utf8(src)
-    # Arrow quotes the offending row after the counts; keep only the counts (the row may hold person ids).
-    detail = text.split(":")[1].strip() if text.startswith("CSV parse error") and ":" in text else "malformed"
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    detail = f"line {line.group(1)}" if line else "malformed"
+    if fields:
+        detail += f": {fields.group(2)} fields where the header has {fields.group(1)}"
+    elif "unterminated quote" in text:
+        detail += ": a quote is opened and not closed"
     return FileProblem(
         src.label, f"is not a well-formed CSV ({detail})",
         "check that every row has as many comma-separated fields as the header and quotes are balanced",

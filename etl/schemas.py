@@ -15,6 +15,7 @@ Others import the canonical lists from here rather than retyping them: ``ENUMS["
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Callable, Optional
@@ -23,6 +24,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from metrics.comparability import COMPARABLE_IDS, MSG_SIZE, PUBLISHED, is_product_source
+from metrics.registry import METRICS
+from reference import geography
 from reference.vocabulary import codes, outcome_types
 
 # --- enumerations: canonical codes of the contract -------------------------------------------------
@@ -400,6 +404,101 @@ class MaracSchema(_Contract):
         return ~(df["actions_completed"] > df["actions_agreed"]).fillna(False).astype(bool)
 
 
+# --- comparator reference tables (docs/COMPARATORS.md) --------------------------------------------
+
+# The measures a comparator row may carry; a measure's name in words reads as its id too.
+ENUMS["comparable_metric"] = COMPARABLE_IDS
+ENUM_SYNONYMS["comparable_metric"] = {METRICS[metric_id].name: metric_id for metric_id in COMPARABLE_IDS}
+_SHARES = frozenset(metric_id for metric_id in COMPARABLE_IDS if METRICS[metric_id].kind == "proportion")
+
+
+def _statistic() -> object:
+    """A published number: read with its thousands separators and a per cent sign ("34.8%" is 0.348), a
+    statistical mark in its place ([c], [x], "..", "<5") as unknown (``etl.normalise``)."""
+    return pa.Field(nullable=True, ge=0, metadata={"statistic": True})
+
+
+def _force_words(name: object) -> frozenset[str]:
+    """A police force area's name as a set of words, so that "City of London" is "London, City of" and
+    "Devon & Cornwall Police" is "Devon and Cornwall"."""
+    text = str(name).lower().replace("&", " and ")
+    words = re.sub(r"[^a-z]+", " ", text).split()
+    return frozenset(w for w in words if w not in {"police", "constabulary", "service", "force", "area", "the"})
+
+
+@cache
+def _force_codes_by_name() -> dict[frozenset[str], str]:
+    forces = geography.forces()
+    return {_force_words(name): code for code, name in zip(forces["force_code"], forces["force_name"])}
+
+
+def _derive_force(typed: pd.DataFrame) -> pd.DataFrame:
+    """A row that names its force but gives no code gets the ONS code of that name (published tables name
+    forces more often than they code them)."""
+    missing = typed["force_code"].isna() & typed["force_name"].notna()
+    if missing.any():
+        codes = _force_codes_by_name()
+        typed.loc[missing, "force_code"] = [codes.get(_force_words(n)) for n in typed.loc[missing, "force_name"]]
+    return typed
+
+
+class ComparatorsSchema(_Contract):
+    force_code: Optional[Series[str]] = pa.Field(nullable=True, str_matches=ONS_CODE, metadata={"upper": True})
+    force_name: Optional[Series[str]] = _text(required=False)
+    period_from: Series[pd.Timestamp] = _moment(required=True, date=True)
+    period_to: Series[pd.Timestamp] = _moment(required=True, date=True)
+    metric_id: Series[str] = pa.Field(nullable=False, isin=list(COMPARABLE_IDS),
+                                      metadata={"enum": "comparable_metric", "record_id": True})
+    numerator: Optional[Series[float]] = _statistic()
+    denominator: Optional[Series[float]] = _statistic()
+    value: Optional[Series[float]] = _statistic()
+    source: Series[str] = _text(required=True)
+    published_on: Optional[Series[pd.Timestamp]] = _moment(date=True)
+
+    @cross_field("force_not_known", "force_code",
+                 "no force_code, and force_name is not a police force area of England and Wales: give the "
+                 "force's ONS code (E23... or W15...)")
+    def _force(cls, df: pd.DataFrame) -> pd.Series:
+        return df["force_code"].notna()
+
+    @cross_field("period_ends_before_it_starts", "period_to", "period_to is before period_from: check the dates")
+    def _period(cls, df: pd.DataFrame) -> pd.Series:
+        return _not_before(df, "period_to", "period_from")
+
+    @cross_field("share_above_one", "value",
+                 "a share is between 0 and 1: write 34.8% or 0.348, not 34.8")
+    def _share(cls, df: pd.DataFrame) -> pd.Series:
+        return ~(df["metric_id"].isin(_SHARES) & (df["value"] > 1)).fillna(False).astype(bool)
+
+    @cross_field("numerator_above_denominator", "numerator",
+                 "a share's numerator is larger than its denominator: check the two counts")
+    def _counts(cls, df: pd.DataFrame) -> pd.Series:
+        return ~(df["metric_id"].isin(_SHARES) & (df["numerator"] > df["denominator"])).fillna(False).astype(bool)
+
+    @cross_field("definition_not_published", "metric_id",
+                 "no published table counts this measure as the product does: only figures computed by daperf "
+                 "(another force's export) can be compared for it")
+    def _published(cls, df: pd.DataFrame) -> pd.Series:
+        unknown = ~df["metric_id"].isin(list(COMPARABLE_IDS))  # the measure's own check reports it
+        return unknown | df["metric_id"].isin(list(PUBLISHED)) | df["source"].map(is_product_source).astype(bool)
+
+
+class MsgSchema(_Contract):
+    force_code: Series[str] = _ons_code()
+    peer_force_code: Series[str] = pa.Field(nullable=False, str_matches=ONS_CODE,
+                                            metadata={"record_id": True, "upper": True})
+    source: Optional[Series[str]] = _text(required=False)
+
+    @cross_field("peer_is_the_force", "peer_force_code", "a force is not its own peer: leave it out of its group")
+    def _not_itself(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["force_code"] != df["peer_force_code"]).fillna(True).astype(bool)
+
+    @cross_field("more_than_seven_peers", "peer_force_code",
+                 f"a most similar group has at most {MSG_SIZE} peers (HMICFRS): give each force its published group")
+    def _size(cls, df: pd.DataFrame) -> pd.Series:
+        return df.groupby("force_code")["peer_force_code"].transform("nunique").fillna(0) <= MSG_SIZE
+
+
 # --- the registry of tables, in load order --------------------------------------------------------
 
 
@@ -408,6 +507,9 @@ class TableSpec:
     name: str
     model: type[pa.DataFrameModel]
     reference: bool
+    key: tuple[str, ...] = ()  # the record's key when it is not (force_code, its id)
+    # Fills columns a file may leave out from others it gives, on the typed chunk (before the checks).
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
 
 TABLES: dict[str, TableSpec] = {
@@ -421,6 +523,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("protective_orders", ProtectiveOrdersSchema, reference=False),
         TableSpec("dvds", DvdsSchema, reference=False),
         TableSpec("marac", MaracSchema, reference=False),
+        TableSpec("comparators", ComparatorsSchema, reference=True,
+                  key=("force_code", "metric_id", "period_from", "period_to"), derive=_derive_force),
+        TableSpec("msg", MsgSchema, reference=True),
     )
 }
 
@@ -448,6 +553,8 @@ def record_id(table: str) -> str:
 def record_key(table: str) -> list[str]:
     """The columns that identify a record: its id within its force (``force_code`` first), or the code
     alone for the tables whose codes are national (partnerships' ONS codes, offence codes)."""
+    if TABLES[table].key:
+        return list(TABLES[table].key)
     key = record_id(table)
     return ["force_code", key] if "force_code" in columns(table) and table != "csps" else [key]
 

@@ -2,7 +2,7 @@
 -- identical record is left alone, so loading the same file twice changes nothing). A record is known by
 -- its key ({keys}: the force and the record's id, ids being unique only within a force).
 CREATE OR REPLACE TEMP TABLE changes AS
-WITH new AS (SELECT * EXCLUDE (_row_number) FROM stage),
+WITH new AS (SELECT * EXCLUDE (_unreadable) FROM stage),
 old AS (SELECT * EXCLUDE (_batch_id, _loaded_at) FROM {table})
 SELECT {new_keys}, o.{key} IS NULL AS is_new
 FROM new AS n

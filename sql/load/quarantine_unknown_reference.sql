@@ -6,13 +6,13 @@ SELECT
     $batch_id AS batch_id,
     $table_name AS table_name,
     $source_file AS source_file,
-    s._row_number AS row_number,
+    s.rowid + 1 AS row_number,
     s.{key} AS record_id,
     $rule AS rule,
     '{code}' AS column_name,
     '{code} ' || s.{code} || ' is not in the {reference} reference table for force ' || s.force_code
         || ': add it to {reference} or correct the code' AS message,
-    to_json(s) AS row_json,
+    {row_json} AS row_json,
     $quarantined_at AS quarantined_at
 FROM stage AS s
 WHERE NOT EXISTS (SELECT 1 FROM {reference} AS r WHERE r.force_code = s.force_code AND r.{code} = s.{code});

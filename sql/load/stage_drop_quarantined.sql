@@ -1,5 +1,5 @@
--- Rows the database-level rules quarantined leave the staging table.
+-- Rows quarantined so far leave the staging table (a row's number in the file is its rowid + 1).
 DELETE FROM stage
-WHERE _row_number IN (
+WHERE rowid + 1 IN (
     SELECT row_number FROM quarantine WHERE batch_id = $batch_id AND source_file = $source_file
 );

@@ -14,11 +14,15 @@
 -- MARAC referral of a high-risk victim: a referral of the same victim dated (calendar dates) from the
 -- incident's date to N days after it, inclusive; marac_referral_at is the first such referral.
 -- Outcome assigned: a crime with an outcome of type 1-22 (type 0, not yet assigned, is NULL).
-CREATE OR REPLACE TABLE fact_incidents AS
+--
+-- Since no rule crosses forces, etl.marts builds the table a group of forces at a time (the force codes
+-- $first_force to $last_force): every join and window stays in memory, and the table comes out clustered
+-- by force, each force's rows in the order the incidents were loaded (a force's extract in time order
+-- gives rows in time order, as readers filter them). The windows read only the columns they need.
 WITH first_arrest AS (
     SELECT force_code, incident_id, min(arrested_at) AS first_arrest_at
     FROM stg_arrests
-    WHERE incident_id IS NOT NULL
+    WHERE incident_id IS NOT NULL AND force_code BETWEEN $first_force AND $last_force
     GROUP BY force_code, incident_id
 ), marac_referral AS (
     SELECT i.force_code, i.incident_id, min(m.referral_at) AS marac_referral_at
@@ -28,7 +32,7 @@ WITH first_arrest AS (
      AND m.victim_id = i.victim_id
      AND CAST(m.referral_at AS DATE) >= CAST(i.reported_at AS DATE)
      AND CAST(m.referral_at AS DATE) <= CAST(i.reported_at AS DATE) + CAST($marac_referral_window_days AS INTEGER)
-    WHERE i.high_risk
+    WHERE i.high_risk AND i.force_code BETWEEN $first_force AND $last_force
     GROUP BY i.force_code, i.incident_id
 ), windows AS (
     SELECT
@@ -45,6 +49,7 @@ WITH first_arrest AS (
         min(victim_id) OVER suspect_window AS suspect_least_victim,
         max(victim_id) OVER suspect_window AS suspect_greatest_victim
     FROM stg_incidents
+    WHERE force_code BETWEEN $first_force AND $last_force
     WINDOW suspect_window AS (
         PARTITION BY force_code, suspect_id ORDER BY reported_at
         RANGE BETWEEN to_days(CAST($lookback_days AS INTEGER)) PRECEDING AND CURRENT ROW
@@ -96,4 +101,4 @@ LEFT JOIN first_arrest AS a USING (force_code, incident_id)
 LEFT JOIN marac_referral AS r USING (force_code, incident_id)
 LEFT JOIN offence_codes AS o ON o.offence_code = i.offence_code
 LEFT JOIN dim_outcome_types AS t ON t.outcome_type = i.outcome_type AND t.outcome_type <> '0'
-ORDER BY i.force_code, i.reported_at;
+WHERE i.force_code BETWEEN $first_force AND $last_force

@@ -242,3 +242,65 @@ def test_enumeration_spellings_are_stored_as_their_codes(batch, db_path, set_cel
     run_load(batch, db_path, progress=False)
     assert query(db_path, "SELECT route FROM dvds ORDER BY application_id") == [("right_to_ask",), ("right_to_know",)]
     assert query(db_path, "SELECT referring_agency, idva_engaged FROM marac") == [("childrens_social_care", True)]
+
+
+def _finished_process_id() -> int:
+    """The id of a process that has run and been reaped: certainly not running."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_a_load_removes_what_a_dead_load_left_and_keeps_a_live_ones(batch, db_path, capsys):
+    run_load(batch, db_path, progress=False)
+    dead, folder = _finished_process_id(), db_path.parent
+    leftovers = [folder / f".{db_path.name}.loading-{dead}", folder / f".{db_path.name}.loading-{dead}.wal"]
+    for path in leftovers:
+        path.write_bytes(b"\0" * 4096)
+    spill = folder / f".{db_path.name}.loading-{dead}.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 4096)
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]) as live:
+        try:
+            kept = folder / f".{db_path.name}.loading-{live.pid}"
+            kept.write_bytes(b"\0" * 4096)
+            summary = run_load(batch, db_path, progress=False)
+            assert sorted(summary.cleaned_up) == sorted(p.name for p in [*leftovers, spill])
+            assert not any(p.exists() for p in [*leftovers, spill])
+            assert kept.exists()  # a running process's copy is never touched
+            # The command line says so too.
+            leftovers[0].write_bytes(b"\0")
+            assert run_load_cli(batch, db_path, None) == 0
+            assert f"Removed {leftovers[0].name}, left by a load that did not finish." in capsys.readouterr().out
+        finally:
+            live.kill()
+    assert run_load(batch, db_path, progress=False).cleaned_up == [kept.name]
+
+
+def test_a_killed_load_leaves_only_what_the_next_load_removes(batch, db_path, key_file):
+    run_load(batch, db_path, progress=False)
+    child = textwrap.dedent(f"""
+        import time
+        import etl.load
+        original = etl.load._load_file
+        def load_then_hang(con, item, *args):
+            summary = original(con, item, *args)
+            if item.source.table == "incidents":
+                print("midway", flush=True)
+                time.sleep(120)
+            return summary
+        etl.load._load_file = load_then_hang
+        etl.load.run_load({str(batch)!r}, {str(db_path)!r}, progress=False)
+    """)
+    env = os.environ | {"DAPERF_KEY_FILE": str(key_file)}
+    with subprocess.Popen([sys.executable, "-c", child], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            assert proc.stdout.readline().strip() == "midway"
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    copy = f".{db_path.name}.loading-{proc.pid}"
+    assert copy in {p.name for p in db_path.parent.iterdir()}  # the dead load's copy is still there
+    summary = run_load(batch, db_path, progress=False)
+    assert copy in summary.cleaned_up
+    assert {p.name for p in db_path.parent.iterdir()} == {db_path.name, f"{db_path.name}.lock"}

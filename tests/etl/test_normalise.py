@@ -98,3 +98,14 @@ def test_empty_and_blank_cells_are_null():
     typed, _ = normalise("arrests", pd.DataFrame({"incident_id": ["", "  "], "custody_disposal": [None, " "]},
                                                  index=[1, 2], dtype="str"))
     assert typed["incident_id"].isna().all() and typed["custody_disposal"].isna().all()
+
+
+def test_every_kind_of_whitespace_is_trimmed_and_inner_spaces_are_kept():
+    raw = pd.DataFrame({"division_code": ["\tSOUTH\u00a0", "\u3000", "North  West ", "Été"],
+                        "custody_disposal": [" Charged\r\n", "\u2003rui", None, "NFA\t"]},
+                       index=pd.RangeIndex(1, 5), dtype="str")
+    typed, failures = normalise("arrests", raw)
+    assert typed["division_code"].tolist()[0] == "SOUTH" and pd.isna(typed.loc[2, "division_code"])
+    assert typed.loc[3, "division_code"] == "North  West" and typed.loc[4, "division_code"] == "Été"
+    assert typed["custody_disposal"].tolist()[:2] == ["charged", "rui"] and typed.loc[4, "custody_disposal"] == "nfa"
+    assert failures.empty

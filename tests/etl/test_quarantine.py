@@ -149,3 +149,44 @@ def test_division_unknown_in_the_batch_but_loaded_before_is_accepted(batch, db_p
     set_cell(batch, "incidents", "INC002", "outcome_type", "")  # any edit; INC002 is in WEST
     summary = run_load(batch, db_path, progress=False)
     assert summary.file("incidents").quarantined == 0  # WEST is in the database from the first batch
+
+
+def test_checking_in_small_batches_quarantines_the_same_rows(loaded_bad_batch, tmp_path, monkeypatch, query):
+    # pandera checks the staged rows a batch at a time: every rule holds whatever the batch size.
+    _, db_path, _ = loaded_bad_batch
+    monkeypatch.setattr("etl.load.CHECK_ROWS", 2)
+    run_load(db_path.parent / "batch", tmp_path / "small.duckdb", progress=False)
+    found = "SELECT table_name, row_number, record_id, rule, column_name FROM quarantine ORDER BY ALL"
+    assert query(tmp_path / "small.duckdb", found) == query(db_path, found)
+
+
+def test_unreadable_cell_is_kept_as_sent_in_the_quarantined_row(batch, db_path, set_cell, query):
+    set_cell(batch, "incidents", "INC002", "reported_at", "20/03/2025 08:00")
+    set_cell(batch, "incidents", "INC002", "children_present", "Yes")  # readable: kept as its value
+    run_load(batch, db_path, progress=False)
+    ((rule, message, row_json),) = query(db_path, "SELECT rule, message, row_json FROM quarantine")
+    assert rule == "invalid_datetime" and message.startswith("reported_at '20/03/2025 08:00' is not")
+    row = json.loads(row_json)
+    assert row["reported_at"] == "20/03/2025 08:00" and row["children_present"] is True
+    assert row["incident_id"] == "INC002" and "_unreadable" not in row
+
+
+def test_row_numbers_count_lines_of_the_file_however_the_reader_splits_it(batch, db_path, rows, monkeypatch, query):
+    # DuckDB reads a CSV file in blocks, in parallel: a row's number is still its place in the file.
+    read_rows, write_rows = rows
+    header, data = read_rows(batch / "incidents.csv")
+    many = []
+    for n in range(3000):
+        row = list(data[n % len(data)])
+        row[0] = f"INC-{n:05d}"
+        if row[header.index("crime_ref")]:  # a quoted cell across two lines
+            row[header.index("crime_ref")] = f"ref\nwith a line break {n}"
+        many.append(row)
+    many[2718][header.index("relationship")] = "lodger"
+    write_rows(batch / "incidents.csv", header, many)
+    monkeypatch.setattr("etl.read.CSV_BUFFER_BYTES", 4096)
+    loaded = run_load(batch, db_path, progress=False).file("incidents")
+    assert (loaded.rows_read, loaded.quarantined) == (3000, 1)
+    assert query(db_path, "SELECT row_number, record_id FROM quarantine") == [(2719, "INC-02718")]
+    assert query(db_path, "SELECT crime_ref FROM incidents WHERE incident_id = 'INC-02716'") == [
+        ("ref\nwith a line break 2716",)]

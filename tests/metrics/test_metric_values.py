@@ -554,7 +554,8 @@ def test_a_threshold_override_changes_the_rule(repeats, tmp_path, monkeypatch):
     # With a 60-day look-back only cross (02-01 -> 04-01, 59 days) is a repeat: 1 of 8.
     assert row(repeats, "repeat_incident_rate")[:2] == (1, 8)
     assert json.loads(repeats.execute("SELECT settings FROM mart_build").fetchall()[0][0])["lookback_days"] == {
-        "value": 60, "unit": "days", "source": "test force policy"}
+        "value": 60, "unit": "days", "source": "test force policy",
+        "label": "Look-back for repeats and serial perpetrators"}
 
 
 # ----------------------------------------------------------------------------------------------- levels
