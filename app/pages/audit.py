@@ -64,13 +64,16 @@ def layout(**_query) -> html.Div:
 
 
 def _unit_name(level: str | None, code: str) -> str:
+    """A unit by its name; one the data do not hold (a refused request may name anything) in words."""
     if level == "csp":
         frame = data.csps()
         match = frame[frame["csp_code"] == code]
-        return str(match.iloc[0]["csp_name"]) if len(match) else code
+        return str(match.iloc[0]["csp_name"]) if len(match) else "a partnership not in this data"
     if level == "division":
-        return components.division_name(code)
-    return code
+        frame = data.divisions()
+        match = frame[frame["division_code"] == code]
+        return str(match.iloc[0]["division_name"]) if len(match) else "a division not in this data"
+    return "the whole force"
 
 
 def _force_name(code: str) -> str:
@@ -87,10 +90,21 @@ def filters_words(filters: Mapping[str, Any]) -> str:
     level = filters.get("level")
     if filters.get("unit"):
         words.append(f"{label('level', level).lower()}: {_unit_name(level, str(filters['unit']))}")
+    elif filters.get("csp"):  # a refusal records what was asked
+        words.append(f"partnership: {_unit_name('csp', str(filters['csp']))}")
     elif filters.get("division"):
-        words.append(f"division: {components.division_name(str(filters['division']))}")
+        words.append(f"division: {_unit_name('division', str(filters['division']))}")
     elif level == "force":
         words.append("the whole force")
+    if filters.get("period"):
+        from metrics.periods import describe_reporting_period
+
+        try:
+            words.append(describe_reporting_period(str(filters["period"])))
+        except (ValueError, IndexError):
+            words.append("a period not recognised")
+    if filters.get("request") == "malformed":
+        words.append("a request that was not the one the page makes")
     for key, words_for in (("from", "from"), ("to", "to")):
         if filters.get(key):
             month = pd.Timestamp(f"{filters[key]}-01") if len(str(filters[key])) == 7 else pd.Timestamp(filters[key])

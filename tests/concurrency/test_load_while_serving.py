@@ -4,8 +4,9 @@ Batch A is the hand-made good batch (tests/fixtures/extracts/good): crimes recor
 INC001 (CR001), INC003 (CR002) and INC004 (CR003) = 3. Batch B is batch A plus INC101, a copy of INC001
 with its own crime reference CR101: 3 + 1 = 4 crimes. The attrition page's aggregate callback (five
 outputs from several queries) is asked for 2025 over real HTTP on loopback by 4 threads while batch B
-loads, and so is the partnership page's content for E22000089 (several separate queries in one
-callback); every answer must be exactly the answer for A or exactly the answer for B.
+loads, and so are the division page's tiles for SOUTH (INC001's division: several separate queries in one
+callback, this period's and the previous one's, month by month); every answer must be exactly the answer
+for A or exactly the answer for B.
 """
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ from tests.dash_requests import callback_body
 GOOD_BATCH = Path(__file__).resolve().parents[1] / "fixtures" / "extracts" / "good"
 ATTRITION_AGGREGATES = ("..attrition-summary.children...attrition-funnel.children...attrition-outcomes.children"
                         "...attrition-timings.children...attrition-by-unit.children..")
-PARTNERSHIP_CONTENT = "partnership-content.children"
+DIVISION_TILES = "division-tiles.children"
 FILTERS = {"from": "2025-01", "to": "2025-12"}
-# The partnership page asks the metrics layer several separate questions in one callback: an answer
-# mixing files would show up there.
-PARTNERSHIP_FILTERS = {**FILTERS, "csp": "E22000089"}
+# The division page asks the metrics layer several separate questions in one callback: an answer mixing
+# files would show up there.
+DIVISION_FILTERS = {**FILTERS, "division": "SOUTH"}
 WORKERS = 4
 MAX_REQUESTS = 400  # a bound, whatever the load's speed
 
@@ -90,7 +91,7 @@ def test_requests_see_the_old_or_the_new_data_never_a_mix(environment):
         port = server.server_port
         app.server.test_client().get("/")  # Dash's first-request set-up, so the callback map is built
         bodies = [json.dumps(callback_body(app, ATTRITION_AGGREGATES, FILTERS)).encode(),
-                  json.dumps(callback_body(app, PARTNERSHIP_CONTENT, PARTNERSHIP_FILTERS)).encode()]
+                  json.dumps(callback_body(app, DIVISION_TILES, DIVISION_FILTERS)).encode()]
         old = []
         for body in bodies:
             status, raw = _ask(port, body)
