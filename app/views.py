@@ -81,9 +81,10 @@ def _forces(forces: Forces) -> list[str] | None:
 
 @data.cached
 def headline_frame(level: str, period_from: date, period_to: date, unit_codes: tuple[str, ...] | None = None,
-                   forces: Forces = None) -> pd.DataFrame:
-    """Headline rows (no breakdowns) of every metric for the level's units."""
+                   forces: Forces = None, metric_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Headline rows (no breakdowns) of every metric (or of ``metric_ids``) for the level's units."""
     return metric_compute.compute(data.connection(), level, period_from, period_to,
+                                  metric_ids=list(metric_ids) if metric_ids else None,
                                   unit_codes=list(unit_codes) if unit_codes else None, breakdowns=False,
                                   forces=_forces(forces))
 
@@ -410,8 +411,10 @@ def rest_of_force(metric_id: str, division_code: str, period_from: date, period_
                   forces: Forces = None) -> RestOf | None:
     """The force without the division, and whether the division differs from it more than chance."""
     metric = METRICS[metric_id]
-    force = _row(headline_frame("force", period_from, period_to, None, forces), metric_id, None)
-    unit = _row(headline_frame("division", period_from, period_to, (division_code,), forces), metric_id, division_code)
+    # The tiles' own questions (nine metrics, already asked for the tiles) where they hold the metric.
+    frame = indicator_headlines if metric_id in HEADLINE_IDS else headline_frame
+    force = _row(frame("force", period_from, period_to, None, forces), metric_id, None)
+    unit = _row(frame("division", period_from, period_to, (division_code,), forces), metric_id, division_code)
     return rest_of_unit(metric, force, unit, value_scale(metric, period_from, period_to))
 
 

@@ -250,7 +250,7 @@ def counts_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], leve
     if not parts:
         return (f"SELECT CAST(NULL AS VARCHAR) AS unit_code, {_NO_MONTH} AS month_key, '' AS breakdown_key, "
                 "'' AS value_key WHERE false"), {}
-    ctes = [f"g{i} AS (SELECT {_KEYED}, * EXCLUDE (unit_code, month, breakdown, breakdown_value) FROM ({text}))"
+    ctes = [f"g{i} AS MATERIALIZED (SELECT {_KEYED}, * EXCLUDE (unit_code, month, breakdown, breakdown_value) FROM ({text}))"
             for i, (text, _) in enumerate(parts)]
     keys = " UNION ".join(f"SELECT {', '.join(KEY_COLUMNS)} FROM g{i}" for i in range(len(parts)))
     joins = " ".join(f"LEFT JOIN g{i} USING ({', '.join(KEY_COLUMNS)})" for i in range(len(parts)))

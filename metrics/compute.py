@@ -98,9 +98,9 @@ def _export_sql(counts: str, metrics: list[Metric], *, breakdowns: bool, months:
     detail = (f" UNION ALL SELECT d.metric_id, d.metric_order, d.unit_code, d.month_key, d.breakdown_key, d.value_key, "
               f"d.numerator, d.denominator FROM detail AS d JOIN units USING (unit_code)") if detail_rows else ""
     return f"""
-WITH counts AS ({counts}),
+WITH counts AS MATERIALIZED ({counts}),
 metrics AS ({_metric_table(metrics)}),
-units AS (
+units AS MATERIALIZED (
     SELECT unit_code, unit_name, {', '.join(_POPULATIONS)} FROM dim_units
     WHERE level = $level AND (CAST($forces AS VARCHAR[]) IS NULL OR list_contains($forces, force_code)){unit_clause}
     UNION ALL

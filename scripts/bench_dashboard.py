@@ -184,6 +184,10 @@ class Browser:
             return "none", 0, 0.0
         key, values = rng.choice(choices)
         self.components[key]["value"] = rng.choice(values)
+        if '"name":"division"' in key:  # the page's own browser-side step: a new division clears the partnership
+            for other, props in self.components.items():
+                if '"name":"csp"' in other and other.replace('"name":"csp"', "") == key.replace('"name":"division"', ""):
+                    props["value"] = ""
         dependent = [c for c in self.callbacks if self._ready(c)
                      and any(self._key(self._parse(s["id"])) == key and s["property"] == "value" for s in c["inputs"])]
         errors, seconds = self._cascade([(c, {"id": self._parse(key), "property": "value"}) for c in dependent])

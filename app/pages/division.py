@@ -48,7 +48,7 @@ def partnerships_table(state: FilterState, scope: Scope):
     if csps.empty:
         return components.notice("No partnerships are recorded for this division.")
     frame = views.headline_frame("csp", state.period_from, state.period_to, tuple(csps["csp_code"]),
-                                 views.forces_of(scope))
+                                 views.forces_of(scope), PARTNERSHIP_METRICS)
     frame = frame[frame["metric_id"].isin(PARTNERSHIP_METRICS)].reset_index(drop=True)
     if scope.suppressed:
         frame = views.suppress(frame)
