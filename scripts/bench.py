@@ -1,301 +1,240 @@
-"""`make bench`: load and query timings for the README, on this machine.
+"""`make bench`: the speed targets of the README, each measured side by side with a baseline in one run.
 
-1. Generates (once; cached in ``data/bench/<dataset>``) the Essex demo force and the national set of all
-   43 forces (four years, about seven million rows).
-2. Loads each with ``etl.load.run_load`` into a fresh DuckDB file, in a child process so that its peak
-   resident memory is measured alone; prints rows, seconds, rows per second and peak memory.
-3. If ``metrics.compute`` exists: times ``compute`` for the force, division and CSP levels over the
-   rolling 12 months ending with the data's last complete month (in process, the work ``daperf metrics``
-   does), and the ``daperf metrics`` command itself (a new process, start-up included). Target < 2 s.
-4. If ``app.server`` exists: warms the cache as ``serve`` does at start-up (the default view, timed on
-   its own), then times dashboard filter changes, POSTs to ``/_dash-update-component`` for the force
-   overview's tiles through the Flask test client, each for 12 months not asked for before. Target
-   < 0.5 s.
+For each dataset (the Essex demo force as ``make run`` makes it, and the national set of 43 forces over four
+years, about seven million rows), generated once into ``data/bench/<dataset>`` unless a folder is given:
 
-Prints markdown tables the lead can paste into the README, headed by the machine it ran on.
-Usage: ``python scripts/bench.py [--only force|national] [--fresh]``.
+1. **Load** (``scripts/bench_load.py``): DuckDB's bare ``read_csv`` of the same files and ``daperf load``,
+   alternating, each a fresh process; the ratio round by round and the load's peak memory.
+2. **Metrics in process**: ``metrics.compute.compute`` of every metric for every unit at force, division and
+   CSP level (breakdowns included) for the rolling 12 months, alternating with the baseline, a hand-written
+   DuckDB query of the headline counts per force with the repeat-victim window over all incidents
+   (``scripts/bench_baseline.sql``), on one connection; each round's ratio.
+3. **``daperf metrics``** as a user runs it (a new process, start-up included), alternating with a process
+   that runs the baseline query; wall seconds and the ratio.
+4. **Dashboard** (``scripts/bench_dashboard.py``): 20 signed-in simulated users at once against gunicorn with
+   4 workers, each opening pages and changing filters; p50, p95 and max per page.
+
+Prints markdown for the README, headed by the machine. Usage::
+
+    python scripts/bench.py [--only force|national] [--force-data DIR] [--national-data DIR] [--rounds 3]
+                            [--users 20] [--interactions 15] [--skip-load] [--skip-dashboard]
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+
+import bench_dashboard  # noqa: E402  (scripts/ beside this file)
+import bench_load  # noqa: E402
 
 BENCH_DIR = REPO_ROOT / "data" / "bench"
-SEED = 20231
-# name -> (scale, years). National: four years of 43 forces is about seven million rows.
-DATASETS = {"force": ("force", 3), "national": ("national", 4)}
+BASELINE_SQL = Path(__file__).with_name("bench_baseline.sql")
 LEVELS = ("force", "division", "csp")
-METRICS_TARGET_SECONDS = 2.0
-FILTER_TARGET_SECONDS = 0.5
+# The targets of issue 8, each beside the figure it judges.
+COMPUTE_TARGET_S = 1.0
+CLI_TARGET_S = 2.0
+DASHBOARD_TARGETS_MS = {"force": (80, 200), "national": (None, 500)}  # (p50, p95)
+# name -> the `daperf demo-data` options that make it. The demo force is exactly what `make run` serves.
+DATASETS = {
+    "force": ["--years", "4"],
+    "national": ["--scale", "national", "--years", "4", "--no-comparators"],
+}
 
 
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-# --- generation (cached) -------------------------------------------------------------------------
-
-
-def _dataset(name: str, fresh: bool) -> tuple[Path, date]:
-    """The dataset's folder, generated unless a complete one with the same seed and years is there."""
-    from etl.demo import generate
-
-    scale, years = DATASETS[name]
+def _dataset(name: str, given: Path | None) -> Path:
+    """The dataset's folder of CSV files: the one given, or generated once into data/bench/<name>."""
+    if given is not None:
+        return given.resolve()
     folder = BENCH_DIR / name
     marker = folder / ".generated.json"
-    wanted = {"seed": SEED, "years": years, "scale": scale}
-    if not fresh and marker.exists():
-        recorded = json.loads(marker.read_text())
-        if {key: recorded.get(key) for key in wanted} == wanted:
-            print(f"Using the {name} data generated for {recorded['end']} in {folder}")
-            return folder, date.fromisoformat(recorded["end"])
+    options = DATASETS[name]
+    if marker.exists() and json.loads(marker.read_text()).get("options") == options:
+        return folder
     shutil.rmtree(folder, ignore_errors=True)
-    end = date.today()
-    generate(folder, seed=SEED, years=years, scale=scale, end=end)
-    marker.write_text(json.dumps(wanted | {"end": end.isoformat()}))
-    return folder, end
+    print(f"Generating the {name} dataset into {folder} (once) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "cli.main", "demo-data", str(folder), *options], cwd=REPO_ROOT,
+                   check=True)
+    marker.write_text(json.dumps({"options": options, "generated": date.today().isoformat()}))
+    return folder
 
 
-# --- child processes: each prints one JSON line ----------------------------------------------------
+def _period(db: Path) -> tuple[date, date]:
+    """The rolling 12 months ending with the data's last complete month: what a user first sees."""
+    import duckdb
+
+    from metrics.periods import default_period
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        last = con.execute("SELECT max(reported_at)::DATE FROM incidents").fetchall()[0][0]
+    return default_period(last + timedelta(days=1))
 
 
-def _child(argv: list[str], env: dict[str, str]) -> dict:
-    completed = subprocess.run([sys.executable, __file__, "--child", *argv], env=env, cwd=REPO_ROOT,
-                               capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"bench child {argv[0]} failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+# --- 2. metrics in process ----------------------------------------------------------------------------------
 
 
-def _last_line(exc: Exception) -> str:
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
-
-
-def _child_load(source: str, db: str) -> dict:
-    from etl.load import run_load
-
-    started = time.perf_counter()
-    summary = run_load(source, db, progress=False)
-    seconds = time.perf_counter() - started
-    rows = sum(f.rows_read for f in summary.files)
-    quarantined = sum(f.quarantined for f in summary.files)
-    return {"rows": rows, "quarantined": quarantined, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
-
-
-def _child_metrics(db: str, period_from: str, period_to: str) -> dict:
+def _compute_rounds(db: Path, period: tuple[date, date], rounds: int) -> dict:
+    """Alternating on one connection: the baseline query, then compute() at each level; seconds per round."""
     from daperf.db import connect_readonly
     from metrics.compute import compute
 
-    timings = {}
+    baseline_sql = BASELINE_SQL.read_text()
+    params = {"period_from": period[0], "period_to": period[1]}
     con = connect_readonly(db)
+    figures: dict = {"baseline_s": [], **{level: [] for level in LEVELS}, "rows": {}}
     try:
-        for level in LEVELS:
+        con.execute(baseline_sql, params).fetchall()  # warm-up: the file's pages into memory for both
+        compute(con, "force", *period)
+        for _ in range(rounds):
             started = time.perf_counter()
-            frame = compute(con, level, date.fromisoformat(period_from), date.fromisoformat(period_to))
-            timings[level] = {"seconds": time.perf_counter() - started, "rows": len(frame)}
+            con.execute(baseline_sql, params).fetchall()
+            figures["baseline_s"].append(time.perf_counter() - started)
+            for level in LEVELS:
+                started = time.perf_counter()
+                frame = compute(con, level, *period)
+                figures[level].append(time.perf_counter() - started)
+                figures["rows"][level] = len(frame)
     finally:
         con.close()
-    return timings
+    return figures
 
 
-def _child_dashboard(db: str, months: list[str]) -> dict:
-    from app import ids
-    from app.server import create_app, warm_cache
-
-    app = create_app(db, demo=True)
-    warm_started = time.perf_counter()
-    warm_cache()  # what `serve` does in the background at start-up: the default view, once
-    warm_seconds = time.perf_counter() - warm_started
-    client = app.server.test_client()
-    page = client.get("/", headers={"Accept": "text/html"})
-    if page.status_code != 200:
-        raise RuntimeError(f"GET / answered {page.status_code}")
-    tiles = ids.page_id("overview", "tiles")
-
-    def change_period(period_from: str, period_to: str) -> float:
-        body = {
-            "output": f"{tiles}.children",
-            "outputs": {"id": tiles, "property": "children"},
-            "inputs": [{"id": ids.filter_id("overview", "from"), "property": "value", "value": period_from},
-                       {"id": ids.filter_id("overview", "to"), "property": "value", "value": period_to}],
-            "state": [],
-            "changedPropIds": [json.dumps(ids.filter_id("overview", "from"), separators=(",", ":")) + ".value"],
-        }
-        started = time.perf_counter()
-        response = client.post("/_dash-update-component", json=body)
-        seconds = time.perf_counter() - started
-        if response.status_code != 200:
-            raise RuntimeError(f"the filter change answered {response.status_code}: {response.get_data(True)[:300]}")
-        return seconds
-
-    # Each change asks for a different 12 months, as a user stepping the "From" month back would.
-    first = change_period(months[0], months[11])
-    later = [change_period(months[i], months[i + 11]) for i in range(1, 4)]
-    return {"warm": warm_seconds, "first": first, "median_next": statistics.median(later), "max_next": max(later)}
+def _compute_table(name: str, period: tuple[date, date], figures: dict) -> str:
+    baseline = statistics.median(figures["baseline_s"])
+    lines = [f"Metrics in process on the {name} set, {period[0]:%d %B %Y} to {period[1]:%d %B %Y}: every metric "
+             f"for every unit with its breakdowns, beside the hand-written headline query "
+             f"(median {baseline:.2f} s over {len(figures['baseline_s'])} rounds).", "",
+             "| level | result rows | compute s (median) | slowest s | ratio to the baseline query | "
+             f"< {COMPUTE_TARGET_S:g} s |", "|---|---:|---:|---:|---:|---|"]
+    for level in LEVELS:
+        times = figures[level]
+        ratios = [t / b for t, b in zip(times, figures["baseline_s"])]
+        median = statistics.median(times)
+        lines.append(f"| {level} | {figures['rows'][level]:,} | {median:.2f} | {max(times):.2f} | "
+                     f"{statistics.median(ratios):.2f} | {'yes' if median < COMPUTE_TARGET_S else 'no'} |")
+    return "\n".join(lines)
 
 
-def _run_child(argv: list[str]) -> None:
-    kind, *rest = argv
-    if kind == "load":
-        result = _child_load(*rest)
-    elif kind == "metrics":
-        result = _child_metrics(*rest)
-    elif kind == "dashboard":
-        result = _child_dashboard(rest[0], rest[1:])
-    else:
-        raise SystemExit(f"unknown child {kind!r}")
-    print(json.dumps(result))
+# --- 3. `daperf metrics`, a new process ---------------------------------------------------------------------
+
+_BASELINE_PROCESS = """
+import sys
+import duckdb
+from datetime import date
+con = duckdb.connect(sys.argv[1], read_only=True)
+rows = con.execute(open(sys.argv[2]).read(), {"period_from": date.fromisoformat(sys.argv[3]),
+                                              "period_to": date.fromisoformat(sys.argv[4])}).fetchall()
+print(len(rows))
+"""
 
 
-# --- the machine ---------------------------------------------------------------------------------
+def _cli_rounds(db: Path, period: tuple[date, date], rounds: int, scratch: Path) -> list[dict]:
+    """Alternating: a process running the baseline query, then `daperf metrics --level force` (wall s)."""
+    env = dict(os.environ)
+    out = []
+    for _ in range(rounds):
+        baseline_s, _, _ = bench_load._timed([sys.executable, "-c", _BASELINE_PROCESS, str(db), str(BASELINE_SQL),
+                                              period[0].isoformat(), period[1].isoformat()], env)
+        cli_s, cli_mb, _ = bench_load._timed(
+            [str(Path(sys.executable).with_name("daperf")), "metrics", "--db", str(db), "--level", "force",
+             "--from", period[0].isoformat(), "--to", period[1].isoformat(), "--out", str(scratch / "metrics.json")],
+            env)
+        out.append({"baseline_s": baseline_s, "cli_s": cli_s, "cli_peak_mb": cli_mb})
+    return out
 
 
-def _machine() -> str:
-    import duckdb
-    import psutil
-
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory_gb = psutil.virtual_memory().total / 1024**3
-    return (f"{os.cpu_count()} cores ({model}), {memory_gb:.0f} GB memory, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}")
-
-
-# --- the run -------------------------------------------------------------------------------------
+def _cli_table(name: str, rounds: list[dict]) -> str:
+    lines = [f"`daperf metrics --level force` on the {name} set (a new process each time, start-up included), "
+             "beside a process that runs the baseline query:", "",
+             "| round | baseline process s | `daperf metrics` s | ratio | peak memory MB |",
+             "|---:|---:|---:|---:|---:|"]
+    for number, r in enumerate(rounds, 1):
+        lines.append(f"| {number} | {r['baseline_s']:.2f} | {r['cli_s']:.2f} | {r['cli_s'] / r['baseline_s']:.2f} | "
+                     f"{r['cli_peak_mb']:,.0f} |")
+    median = statistics.median(r["cli_s"] for r in rounds)
+    ratio = statistics.median(r["cli_s"] / r["baseline_s"] for r in rounds)
+    lines.append(f"| median | {statistics.median(r['baseline_s'] for r in rounds):.2f} | {median:.2f} | "
+                 f"{ratio:.2f} | |")
+    lines += ["", f"Target (< {CLI_TARGET_S:g} s wall): {'met' if median < CLI_TARGET_S else 'not met'}."]
+    return "\n".join(lines)
 
 
-def _months(end: date) -> list[str]:
-    """``YYYY-MM`` keys: 15 months, the last being the last complete month before ``end``."""
-    from metrics.periods import add_months, default_period
+# --- 4. the dashboard ---------------------------------------------------------------------------------------
 
-    _, last_day = default_period(end)
-    first = add_months(last_day.replace(day=1), -14)
-    return [f"{add_months(first, i):%Y-%m}" for i in range(15)]
+
+def _dashboard_table(name: str, result: dict) -> str:
+    p50_target, p95_target = DASHBOARD_TARGETS_MS[name]
+    overall = result["pages"].get("all") or {}
+    verdicts = []
+    if p50_target is not None:
+        verdicts.append(f"p50 < {p50_target} ms: {'met' if overall.get('p50_ms', 1e9) < p50_target else 'not met'}")
+    verdicts.append(f"p95 < {p95_target} ms: {'met' if overall.get('p95_ms', 1e9) < p95_target else 'not met'}")
+    return f"Dashboard on the {name} set: " + bench_dashboard.table(result) + "\n\nTargets: " + "; ".join(verdicts) + "."
+
+
+# --- the run ------------------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(DATASETS), help="bench one dataset only")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the data even if cached")
-    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--force-data", type=Path, help="a folder of the demo force's CSV files to use")
+    parser.add_argument("--national-data", type=Path, help="a folder of the national set's CSV files to use")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each comparison")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--interactions", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--skip-load", action="store_true", help="load once, without the timed comparison")
+    parser.add_argument("--skip-dashboard", action="store_true")
     args = parser.parse_args()
-    if args.child:
-        _run_child(args.child)
-        return 0
 
+    given = {"force": args.force_data, "national": args.national_data}
     names = [args.only] if args.only else list(DATASETS)
-    have_metrics = _available("metrics.compute") and _available("metrics.periods")
-    have_app = _available("app.server")
-    load_rows, metric_rows, dash_rows, notes = [], [], [], []
-    with tempfile.TemporaryDirectory(prefix="daperf-bench-") as scratch:
-        env = dict(os.environ)
-        # The data is synthetic: a throwaway pseudonymisation key and audit log, never the deployment's.
-        env["DAPERF_KEY_FILE"] = str(Path(scratch) / "keys" / "pseudonymisation.key")
-        env["DAPERF_AUDIT_DB"] = str(Path(scratch) / "audit.sqlite")
+    sections: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="daperf-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        # The data is synthetic: a throwaway pseudonymisation key, never the deployment's.
+        os.environ["DAPERF_KEY_FILE"] = str(scratch / "keys" / "pseudonymisation.key")
+        machine = bench_load.machine()
         for name in names:
-            source, end = _dataset(name, args.fresh)
-            db = Path(scratch) / f"{name}.duckdb"
-            print(f"Loading {name} ...", flush=True)
-            load = _child(["load", str(source), str(db)], env)
-            print(f"  {load['rows']:,} rows in {load['seconds']:.1f} s, peak {load['peak_rss_mb']:,.0f} MB",
-                  flush=True)
-            load_rows.append(
-                f"| {name} | {load['rows']:,} | {load['quarantined']:,} | {load['seconds']:.1f} | "
-                f"{load['rows'] / load['seconds']:,.0f} | {load['peak_rss_mb']:,.0f} |"
-            )
-            if have_metrics:
-                from metrics.periods import default_period
-
-                period_from, period_to = default_period(end)
-                print(f"Computing metrics on {name} ...", flush=True)
-                try:
-                    timings = _child(["metrics", str(db), period_from.isoformat(), period_to.isoformat()], env)
-                except RuntimeError as exc:  # a part still being built must not lose the load figures
-                    notes.append(f"Metrics timing failed on {name}: {_last_line(exc)}")
-                    timings = {}
-                for level in timings:
-                    started = time.perf_counter()
-                    cli = subprocess.run(
-                        [sys.executable, "-m", "cli.main", "metrics", "--db", str(db), "--level", level,
-                         "--from", period_from.isoformat(), "--to", period_to.isoformat(),
-                         "--out", str(Path(scratch) / "metrics.json")],
-                        env=env, cwd=REPO_ROOT, capture_output=True, text=True,
-                    )
-                    cli_seconds = time.perf_counter() - started
-                    if cli.returncode != 0:
-                        notes.append(f"`daperf metrics --level {level}` failed on {name}: "
-                                     f"{(cli.stderr.strip().splitlines() or ['no message'])[-1]}")
-                    compute_seconds = timings[level]["seconds"]
-                    verdict = "yes" if compute_seconds < METRICS_TARGET_SECONDS else "no"
-                    metric_rows.append(
-                        f"| {name} | {level} | {period_from} – {period_to} | {timings[level]['rows']:,} | "
-                        f"{compute_seconds:.2f} | {cli_seconds:.2f} | {verdict} |"
-                    )
-            if have_app and have_metrics:
-                print(f"Timing a dashboard filter change on {name} ...", flush=True)
-                try:
-                    dash = _child(["dashboard", str(db), *_months(end)], env)
-                except RuntimeError as exc:
-                    notes.append(f"Dashboard timing failed on {name}: {_last_line(exc)}")
-                else:
-                    verdict = "yes" if dash["median_next"] < FILTER_TARGET_SECONDS else "no"
-                    dash_rows.append(f"| {name} | {dash['warm']:.2f} | {dash['first']:.2f} | "
-                                     f"{dash['median_next']:.2f} | {dash['max_next']:.2f} | {verdict} |")
+            source = _dataset(name, given[name])
+            db = scratch / f"{name}.duckdb"
+            if args.skip_load:
+                print(f"Loading {name} ...", flush=True)
+                bench_load._timed([sys.executable, "-m", "cli.main", "load", str(source), "--db", str(db)],
+                                  dict(os.environ))
+            else:
+                print(f"Load against read_csv on {name}, {args.rounds} rounds ...", flush=True)
+                figures = bench_load.measure(source, args.rounds, keep=db)
+                sections.append(f"### Load: {name}\n\n" + bench_load.table(figures, with_machine=False))
+            period = _period(db)
+            print(f"Metrics in process on {name} ...", flush=True)
+            sections.append(f"### Metrics: {name}\n\n" + _compute_table(name, period,
+                                                                       _compute_rounds(db, period, args.rounds)))
+            print(f"`daperf metrics` on {name} ...", flush=True)
+            sections.append(_cli_table(name, _cli_rounds(db, period, args.rounds, scratch)))
+            if not args.skip_dashboard:
+                print(f"Dashboard, {args.users} users on {name} ...", flush=True)
+                result = bench_dashboard.run(db, args.users, args.interactions, args.workers)
+                sections.append(f"### Dashboard: {name}\n\n" + _dashboard_table(name, result))
             db.unlink(missing_ok=True)
-    if not have_metrics:
-        notes.append("Metrics timing skipped: `metrics.compute` is not there yet.")
-    if not have_app:
-        notes.append("Dashboard timing skipped: `app.server` is not there yet.")
-
     print()
-    print(f"Machine: {_machine()}.")
-    print()
-    print("| dataset | rows read | quarantined | load s | rows/s | peak memory MB |")
-    print("|---|---:|---:|---:|---:|---:|")
-    print("\n".join(load_rows))
-    if metric_rows:
+    print(bench_load.machine_line(machine))
+    for section in sections:
         print()
-        print(f"| dataset | level | period | result rows | compute s | `daperf metrics` s (with start-up) | "
-              f"< {METRICS_TARGET_SECONDS:g} s |")
-        print("|---|---|---|---:|---:|---:|---|")
-        print("\n".join(metric_rows))
-    if dash_rows:
-        print()
-        print(f"| dataset | start-up warm-up s | first filter change s | median of next 3 s | slowest s | "
-              f"< {FILTER_TARGET_SECONDS:g} s |")
-        print("|---|---:|---:|---:|---:|---|")
-        print("\n".join(dash_rows))
-    for note in notes:
-        print()
-        print(note)
+        print(section)
     return 0
 
 

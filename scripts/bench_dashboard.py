@@ -223,7 +223,6 @@ def run(db: Path, users: int, interactions: int, workers: int, seed: int = 7) ->
     scratch = Path(tempfile.mkdtemp(prefix="daperf-bench-dash-"))
     port = _free_port()
     env = {**os.environ, "DAPERF_DB": str(db), "DAPERF_DATA_DIR": str(scratch), "DAPERF_USERS_FILE": str(scratch / "users.toml"),
-           "DAPERF_AUDIT_DB": str(scratch / "audit.sqlite"), "DAPERF_SECRET_KEY": "bench-" + "0" * 58,
            "DAPERF_STATE_URL": f"sqlite:///{scratch / 'state.sqlite'}", "DAPERF_NEW_PASSWORD": PASSWORD,
            "DAPERF_AUTH_MODE": "standalone"}
     bin_dir = Path(sys.executable).parent

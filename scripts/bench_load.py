@@ -81,8 +81,11 @@ def machine() -> dict[str, object]:
             "load_average": [round(x, 1) for x in os.getloadavg()]}
 
 
-def measure(dataset_dir: str | os.PathLike, rounds: int = 3) -> dict[str, object]:
-    """Alternating rounds of (a) bare ``read_csv`` and (b) ``daperf load`` of ``dataset_dir``'s files."""
+def measure(dataset_dir: str | os.PathLike, rounds: int = 3, keep: str | os.PathLike | None = None) -> dict[str, object]:
+    """Alternating rounds of (a) bare ``read_csv`` and (b) ``daperf load`` of ``dataset_dir``'s files.
+
+    ``keep``: where to move the last round's loaded database, for the benchmarks that read it next.
+    """
     dataset = Path(dataset_dir).resolve()
     if not any(dataset.glob("*.csv")):
         raise FileNotFoundError(f"No CSV files in {dataset}")
@@ -101,6 +104,8 @@ def measure(dataset_dir: str | os.PathLike, rounds: int = 3) -> dict[str, object
                                          str(folder / "daperf.duckdb")], env)
             figures["rounds"].append({"round": number, "read_csv_s": read_s, "read_csv_peak_mb": read_mb,
                                       "load_s": load_s, "load_peak_mb": load_mb, "ratio": load_s / read_s})
+            if keep is not None and number == rounds:
+                shutil.move(folder / "daperf.duckdb", keep)
             shutil.rmtree(folder)  # two national databases a round: free the disk before the next
     done = figures["rounds"]
     figures["median_ratio"] = statistics.median(r["ratio"] for r in done)
@@ -111,14 +116,18 @@ def measure(dataset_dir: str | os.PathLike, rounds: int = 3) -> dict[str, object
     return figures
 
 
-def table(figures: dict[str, object]) -> str:
-    """The figures as markdown: the machine, one row per round, the medians and the verdict."""
-    m = figures["machine"]
-    lines = [
-        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory, {m['os']}, Python {m['python']}, "
-        f"DuckDB {m['duckdb']}, pandas {m['pandas']}, pandera {m['pandera']}; load average at the start "
-        f"{', '.join(str(x) for x in m['load_average'])}.",
-        f"Dataset: {figures['dataset']} ({figures['rows']:,} rows).",
+def machine_line(m: dict[str, object]) -> str:
+    return (f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory, {m['os']}, Python {m['python']}, "
+            f"DuckDB {m['duckdb']}, pandas {m['pandas']}, pandera {m['pandera']}; load average at the start "
+            f"{', '.join(str(x) for x in m['load_average'])}.")
+
+
+def table(figures: dict[str, object], with_machine: bool = True) -> str:
+    """The figures as markdown: the machine (unless a caller prints it once), one row per round, the medians
+    and the verdict."""
+    lines = [machine_line(figures["machine"])] if with_machine else []
+    lines += [
+        f"{figures['rows']:,} rows in {len(list(Path(figures['dataset']).glob('*.csv')))} files.",
         "",
         "| round | DuckDB read_csv s | daperf load s | ratio load / read_csv | load peak memory MB |",
         "|---:|---:|---:|---:|---:|",

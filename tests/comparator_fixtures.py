@@ -78,8 +78,7 @@ def serve_app(db: Path, folder: Path, users: str, **environment):
         env.setenv("DAPERF_AUTH_MODE", "proxy")
         env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
         env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
+        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
         for name, value in environment.items():
             env.setenv(name, value)
         from app.server import create_app

@@ -47,8 +47,7 @@ def client(synthetic_force_db, tmp_path_factory):
         env.setenv("DAPERF_AUTH_MODE", "proxy")
         env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
         env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
+        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
         from app.server import create_app
 
         app = create_app(synthetic_force_db)
