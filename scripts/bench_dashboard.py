@@ -2,9 +2,10 @@
 
 Each simulated user is a thread with its own signed-in session (standalone sign-in, a user made for the
 run). It behaves as Dash's renderer does: it reads the callback graph (``/_dash-dependencies``), opens a
-page through the pages router, fires every server callback whose inputs the page holds (as the browser
-does when the page first renders, several at once), then fires again the callbacks of each control it
-changes, and of components those answers bring in. One *interaction* is a page opened or one control
+page through the pages router (its content replaces the last page's), fires the server callbacks whose
+inputs the page's content brings in (several at once, as the browser does; not one with
+prevent_initial_call whose output arrives with its inputs, as the renderer does not), then fires again the
+callbacks of each control it changes, and of components those answers bring in. One *interaction* is a page opened or one control
 changed; its time runs from the first request to the last answer it caused. The users choose at random
 among the pages' filters (periods, divisions, partnerships, measures, meeting times, breakdowns) and pages.
 
@@ -27,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -56,6 +56,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         self.username = username
         self.components: dict[str, dict] = {}  # id key -> props
+        self.shell: dict[str, dict] = {}  # the app's frame, around whichever page is open
         self.callbacks: list[dict] = []
 
     def _request(self, path: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
@@ -83,6 +84,7 @@ class Browser:
         self.callbacks = [c for c in json.loads(body) if not c.get("clientside_function")]
         status, body = self._request("/_dash-layout", headers={"Accept": "application/json"})
         self._collect(json.loads(body))
+        self.shell = dict(self.components)
 
     # --- the component tree ---------------------------------------------------------------------
 
@@ -91,16 +93,18 @@ class Browser:
         return component_id if isinstance(component_id, str) else json.dumps(component_id, sort_keys=True,
                                                                              separators=(",", ":"))
 
-    def _collect(self, tree) -> None:
+    def _collect(self, tree, found: set | None = None) -> None:
         if isinstance(tree, dict):
             props = tree.get("props")
             if isinstance(props, dict) and "id" in props:
                 self.components[self._key(props["id"])] = props
+                if found is not None:
+                    found.add(self._key(props["id"]))
             for value in tree.values():
-                self._collect(value)
+                self._collect(value, found)
         elif isinstance(tree, list):
             for item in tree:
-                self._collect(item)
+                self._collect(item, found)
 
     @staticmethod
     def _parse(spec_id: str):
@@ -138,6 +142,14 @@ class Browser:
             return status, None
         return status, json.loads(raw) if raw else None
 
+    def _output_keys(self, callback: dict) -> set[str]:
+        return {self._key(self._parse(part.rpartition(".")[0])) for part in callback["output"].strip(".").split("...")}
+
+    def _fires_on_insert(self, callback: dict, inserted: set[str]) -> bool:
+        """As the renderer decides for a callback whose inputs just arrived in the layout: not when it has
+        prevent_initial_call and its output arrived with them (a page's content and its filters do)."""
+        return not (callback.get("prevent_initial_call") and self._output_keys(callback) & inserted)
+
     def _cascade(self, first: list[tuple[dict, dict]]) -> tuple[int, float]:
         """Fire these callbacks at once (as the browser's six connections do), then those the answers make
         ready, to a depth of three; (errors, seconds)."""
@@ -149,26 +161,25 @@ class Browser:
             with ThreadPoolExecutor(max_workers=6) as pool:
                 answers = list(pool.map(lambda pair: self._fire(*pair), wave))
             fired.update(c["output"] for c, _ in wave)
-            before = set(self.components)
+            new: set[str] = set()  # the components the answers brought in
             for status, answer in answers:
                 if status != 200 and status != 204:
                     errors += 1
                 for component, props in ((answer or {}).get("response") or {}).items():
-                    self._collect(list(props.values()))
+                    self._collect(list(props.values()), new)
                     self.components.setdefault(component, {}).update(props)
-            new = set(self.components) - before
             wave = [(c, None) for c in self.callbacks if c["output"] not in fired and self._ready(c)
-                    and any(self._key(self._parse(s["id"])) in new for s in c["inputs"])]
+                    and any(self._key(self._parse(s["id"])) in new for s in c["inputs"])
+                    and self._fires_on_insert(c, new)]
         return errors, time.perf_counter() - started
 
     def open_page(self, path: str) -> tuple[int, float]:
-        self.components = {k: v for k, v in self.components.items() if not k.startswith("{") or '"filter"' not in k}
+        # The router replaces the page's content: the last page's components go (their callbacks no longer fire).
+        self.components = {k: dict(v) for k, v in self.shell.items()}
         self.components["_pages_location"] = {"pathname": path, "search": "", "hash": "", "href": self.base + path}
         router = [c for c in self.callbacks if ROUTER_OUTPUT in c["output"] and self._ready(c)]
-        errors, seconds = self._cascade([(c, {"id": "_pages_location", "property": "pathname"}) for c in router])
-        initial = [(c, None) for c in self.callbacks if ROUTER_OUTPUT not in c["output"] and self._ready(c)]
-        more_errors, more_seconds = self._cascade(initial)
-        return errors + more_errors, seconds + more_seconds
+        # The cascade's later waves fire what the page's components trigger as they arrive, each callback once.
+        return self._cascade([(c, {"id": "_pages_location", "property": "pathname"}) for c in router])
 
     def change_a_control(self, rng: random.Random) -> tuple[str, int, float]:
         """Choose a select or input on the page with other options and change it."""

@@ -1,4 +1,5 @@
-"""Shared fixtures: a small synthetic force database for the dashboard's HTTP and browser tests.
+"""Shared fixtures: a small synthetic force database for the dashboard's HTTP and browser tests, and the
+one headless Chromium each test worker drives (Playwright's sync API allows one per process).
 
 The force is made up (two divisions, four partnerships, 42 months ending with last month, fixed seed);
 every person id is a hash of a made-up number. One partnership (``E22000004``) is deliberately tiny so
@@ -7,6 +8,7 @@ its partnership view has counts of 1–4 to suppress.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -189,3 +191,30 @@ def build_synthetic_force(path: Path, *, today: date | None = None, seed: int = 
 def synthetic_force_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A read-only synthetic force database shared by the dashboard's tests (do not write to it)."""
     return build_synthetic_force(tmp_path_factory.mktemp("force") / "force.duckdb")
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright's own download does not run here
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+# Dash answers a first callback in well under this on the synthetic force; generous for a busy CI box.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium, one per worker for the whole run: a second sync Playwright in the same process
+    would fail while this one lives, so every browser test (sign-in included) shares it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # A first question for a new filter is computed, not cached: allow for a busy test machine.
+    expect.set_options(timeout=TIMEOUT_MS)
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -11,23 +11,17 @@ Every test in this folder is marked ``browser`` (run alone with ``pytest -m brow
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+from tests.conftest import TIMEOUT_MS
+from tests.serving import served
+
 DESKTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-# Dash answers a first callback in well under this on the synthetic force; generous for a busy CI box.
-TIMEOUT_MS = 15_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -46,31 +40,8 @@ def dashboard_db(synthetic_force_db: Path) -> Path:
 def dashboard_url(dashboard_db: Path) -> Iterator[str]:
     from app.server import create_app
 
-    app = create_app(dashboard_db, demo=True)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="dashboard", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import expect, sync_playwright
-
-    # A first question for a new filter is computed, not cached: allow for a busy test machine.
-    expect.set_options(timeout=TIMEOUT_MS)
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(create_app(dashboard_db, demo=True).server) as url:
+        yield url
 
 
 @pytest.fixture

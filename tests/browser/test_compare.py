@@ -9,15 +9,14 @@ name in the header a trusted proxy would set.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS, screenshot
 from tests.comparator_fixtures import build_force_with_comparators
 from tests.conftest import FORCE
+from tests.serving import served
 
 USERS = """
 [users.chief]
@@ -40,19 +39,13 @@ def compare_url(synthetic_force_db, tmp_path_factory) -> Iterator[str]:
         env.setenv("DAPERF_AUTH_MODE", "proxy")
         env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
         env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_SECRET_KEY", "test-only-signing-key")
-        env.setenv("DAPERF_AUDIT_DB", str(folder / "audit.sqlite"))
+        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
         from app.server import create_app
 
-        app = create_app(db)
-        server = make_server("127.0.0.1", 0, app.server, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="compare-dashboard", daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            with served(create_app(db).server, "compare-dashboard") as url:
+                yield url
         finally:
-            server.shutdown()
-            thread.join(timeout=10)
             data.configure(synthetic_force_db)  # the other browser tests' dashboard reads the synthetic force
 
 

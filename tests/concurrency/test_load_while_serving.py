@@ -42,7 +42,7 @@ MAX_REQUESTS = 400  # a bound, whatever the load's speed
 @pytest.fixture
 def environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DAPERF_KEY_FILE", str(tmp_path / "secrets" / "pseudonymisation.key"))
-    monkeypatch.setenv("DAPERF_AUDIT_DB", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("DAPERF_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.setenv("DAPERF_USERS_FILE", str(tmp_path / "users.toml"))
     monkeypatch.delenv("DAPERF_AUTH_CONFIG", raising=False)
     monkeypatch.delenv("DAPERF_AUTH_MODE", raising=False)

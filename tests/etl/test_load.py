@@ -171,14 +171,11 @@ def test_a_load_failing_midway_leaves_the_previous_database(batch, db_path, set_
     assert {p.name for p in db_path.parent.iterdir()} == {db_path.name, f"{db_path.name}.lock"}
 
 
-def test_a_load_killed_midway_leaves_the_previous_database(batch, db_path, set_cell, query, key_file):
-    run_load(batch, db_path, progress=False)
-    before = db_path.read_bytes()
-    set_cell(batch, "incidents", "INC003", "outcome_type", "15")
-    set_cell(batch, "incidents", "INC003", "outcome_at", "2025-05-01T09:00:00")
-    # The child loads for real and stops for good after writing the incidents into its copy.
+def _kill_a_load_midway(batch, db_path, key_file) -> int:
+    """Run a load in a child process that stops for good after writing the incidents into its copy, kill it
+    with SIGKILL (as the kernel's out-of-memory killer or a power cut would), and return its process id."""
     child = textwrap.dedent(f"""
-        import sys, time
+        import time
         import etl.load
         original = etl.load._load_file
         def load_then_hang(con, item, *args):
@@ -199,6 +196,15 @@ def test_a_load_killed_midway_leaves_the_previous_database(batch, db_path, set_c
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    return proc.pid
+
+
+def test_a_load_killed_midway_leaves_the_previous_database(batch, db_path, set_cell, query, key_file):
+    run_load(batch, db_path, progress=False)
+    before = db_path.read_bytes()
+    set_cell(batch, "incidents", "INC003", "outcome_type", "15")
+    set_cell(batch, "incidents", "INC003", "outcome_at", "2025-05-01T09:00:00")
+    _kill_a_load_midway(batch, db_path, key_file)
     assert db_path.read_bytes() == before
     assert query(db_path, "SELECT outcome_type FROM incidents WHERE incident_id = 'INC003'") == [(None,)]
     # The kernel released the dead load's lock: the next load runs and cleans up after it.
@@ -278,28 +284,8 @@ def test_a_load_removes_what_a_dead_load_left_and_keeps_a_live_ones(batch, db_pa
 
 def test_a_killed_load_leaves_only_what_the_next_load_removes(batch, db_path, key_file):
     run_load(batch, db_path, progress=False)
-    child = textwrap.dedent(f"""
-        import time
-        import etl.load
-        original = etl.load._load_file
-        def load_then_hang(con, item, *args):
-            summary = original(con, item, *args)
-            if item.source.table == "incidents":
-                print("midway", flush=True)
-                time.sleep(120)
-            return summary
-        etl.load._load_file = load_then_hang
-        etl.load.run_load({str(batch)!r}, {str(db_path)!r}, progress=False)
-    """)
-    env = os.environ | {"DAPERF_KEY_FILE": str(key_file)}
-    with subprocess.Popen([sys.executable, "-c", child], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                          text=True) as proc:
-        try:
-            assert proc.stdout.readline().strip() == "midway"
-        finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    copy = f".{db_path.name}.loading-{proc.pid}"
+    pid = _kill_a_load_midway(batch, db_path, key_file)
+    copy = f".{db_path.name}.loading-{pid}"
     assert copy in {p.name for p in db_path.parent.iterdir()}  # the dead load's copy is still there
     summary = run_load(batch, db_path, progress=False)
     assert copy in summary.cleaned_up

@@ -1,7 +1,6 @@
 """The case-linked attrition cohort on a dozen hand-made crimes, expected values worked by hand."""
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import date, datetime, timedelta
 
@@ -9,7 +8,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
-from etl.marts import build_marts
+from tests.metrics.records import insert_rows, person
 from metrics.attrition import (
     attrition_by_unit,
     attrition_funnel,
@@ -23,16 +22,6 @@ PERIOD = (date(2025, 1, 1), date(2025, 3, 31))
 REPORTED = datetime(2025, 1, 10, 9, 0)
 
 
-def person(label: str) -> str:
-    """A synthetic 64-hex person id, as the loader stores them."""
-    return hashlib.sha256(label.encode()).hexdigest()
-
-
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
-    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def day(n: float) -> datetime:

@@ -8,7 +8,6 @@ values were worked for.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import pandas as pd
@@ -16,6 +15,7 @@ import pytest
 
 from daperf.db import connect_memory
 from etl.marts import build_marts
+from tests.metrics.records import insert_rows, person
 from metrics.daily import (
     ACTION_LISTS,
     MeetingWindow,
@@ -37,15 +37,6 @@ MONDAY_TO_TUESDAY = MeetingWindow(datetime(2025, 5, 5, 8, 0), TUESDAY)
 DIVISIONS = pd.DataFrame({"division_code": ["D1", "D2"], "division_name": ["North", "South"]})
 
 
-def person(label: str) -> str:
-    return hashlib.sha256(label.encode()).hexdigest()
-
-
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
-    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def incident(incident_id, division, reported, risk, victim, power=None):

@@ -1,14 +1,12 @@
 """Data quality questions on a small hand-made database, expected values worked by hand."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
-import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
-from etl.marts import build_marts
+from tests.metrics.records import insert_rows, person
 from metrics.data_quality import (
     COMPLETENESS_FIELDS,
     completeness_matrix,
@@ -24,15 +22,6 @@ from metrics.data_quality import (
 FORCE = "E23000028"
 
 
-def person(label: str) -> str:
-    return hashlib.sha256(label.encode()).hexdigest()
-
-
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
-    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def minimal(incident_id: str, division: str, risk: str, reported=datetime(2025, 3, 1, 12, 0), **known) -> dict:

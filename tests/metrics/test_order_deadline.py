@@ -7,14 +7,13 @@ holiday), Sun 11 May 2025; Thu 25 and Fri 26 Dec 2025 (Christmas, Boxing Day), S
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
-from etl.marts import build_marts
+from tests.metrics.records import insert_rows, person
 from reference.calendar import non_counting_days
 from metrics.compute import compute
 from metrics.daily import meeting_window, notices_due
@@ -37,15 +36,6 @@ DEADLINES = {
 }
 
 
-def person(label: str) -> str:
-    return hashlib.sha256(label.encode()).hexdigest()
-
-
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
-    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def notice(notice_id: str, served: datetime, hearing: datetime) -> dict:

@@ -7,7 +7,6 @@ Humberside (E23000012): division D1 = North East Lincolnshire (E22000135), D2 = 
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 import numpy as np
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 
 from daperf.db import connect_memory
-from etl.marts import build_marts
+from tests.metrics.records import insert_rows, person
 from metrics.profile import victim_profile
 from metrics.stats import wilson_interval
 from metrics.suppression import SECONDARY_MARK, SMALL_COUNT_MARK
@@ -25,15 +24,6 @@ NE_LINCS, N_LINCS = "E22000135", "E22000136"
 PERIOD = (date(2024, 1, 1), date(2024, 12, 31))
 
 
-def person(label: str) -> str:
-    return hashlib.sha256(label.encode()).hexdigest()
-
-
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
-    build_marts(con)  # the marts every reader reads, built as a load builds them
 
 
 def incident(n: int, victim: str, reported: datetime, csp: str, **known) -> dict:
