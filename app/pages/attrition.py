@@ -28,7 +28,7 @@ from app.auth.scope import current_scope
 from metrics import attrition
 from metrics.formatting import format_count, format_date, format_duration, format_number, format_period
 from metrics.periods import data_coverage
-from reference.vocabulary import heading, label
+from reference.vocabulary import AWAITING_OUTCOME, heading, label, outcome_types
 
 PAGE = "attrition"
 FIELDS = ("from", "to", "division", "csp")
@@ -50,7 +50,7 @@ CASE_CSV = record_level(ids.download_id(PAGE, "case-list-csv"), view="attrition 
 DIVISION_CONTROL = ids.filter_id(PAGE, "division")
 CSP_CONTROL = ids.filter_id(PAGE, "csp")
 
-OUTCOME_CHOICES = ["0", "1", "1A"] + [str(n) for n in range(2, 23)]
+OUTCOME_CHOICES = [AWAITING_OUTCOME] + [outcome.code for outcome in outcome_types()]
 ANY = "any"
 # A force-wide year is tens of thousands of crimes: the page shows enough to dip-sample, the download all.
 ROWS_SHOWN = 500
@@ -188,7 +188,7 @@ def _case_list_controls() -> list:
 
 def _outcome_words(code: str) -> str:
     """An outcome as coordinators know it: its Home Office number and its name."""
-    if code == "0":
+    if code == AWAITING_OUTCOME:
         return label("outcome_type", code)
     return f"{label('outcome_type', code)} (outcome {code})"
 
