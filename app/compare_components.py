@@ -24,12 +24,11 @@ from datetime import date
 import pandas as pd
 from dash import html
 
-from app import components, data
+from app import components, data, views
 from app import compare_figures as pictures
 from metrics import comparators
 from metrics.comparability import RECORDS_SOURCE, SYNTHETIC_SOURCE
 from metrics.comparators import Comparison
-from metrics.compute import compute
 from metrics.formatting import format_count, format_period, format_value
 from metrics.periods import previous_period
 from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS
@@ -68,9 +67,9 @@ def held_periods() -> tuple[tuple[date, date], ...]:
 @data.cached
 def _unit_rows(level: str, unit_code: str, period_from: date, period_to: date, metric_ids: tuple[str, ...],
                forces: Forces) -> dict[str, tuple]:
-    """A division's (or partnership's) own figures, (name, numerator, denominator, value) by measure."""
-    frame = compute(data.connection(), level, period_from, period_to, metric_ids=list(metric_ids),
-                    unit_codes=[unit_code], breakdowns=False, forces=list(forces) if forces else None)
+    """A division's (or partnership's) own figures, (name, numerator, denominator, value) by measure: the
+    headline question its tiles asked already (``views.headline_frame``, cached), not a query of its own."""
+    frame = views.headline_frame(level, period_from, period_to, (unit_code,), forces, metric_ids)
     frame = frame[frame["unit_code"] == unit_code]
     return {row.metric_id: (str(row.unit_name), row.numerator, row.denominator, row.value)
             for row in frame.itertuples(index=False)}

@@ -337,13 +337,11 @@ def unit_headline(level: str, unit_code: str | None, period_from: date, period_t
     return suppress(frame) if suppressed else frame
 
 
-@data.cached
 def indicator_headlines(level: str, period_from: date, period_to: date, unit_codes: tuple[str, ...] | None = None,
                         forces: Forces = None) -> pd.DataFrame:
-    """Headline rows of the nine indicators' headline metrics only (the tiles ask for nothing else)."""
-    return metric_compute.compute(data.connection(), level, period_from, period_to, metric_ids=list(HEADLINE_IDS),
-                                  unit_codes=list(unit_codes) if unit_codes else None, breakdowns=False,
-                                  forces=_forces(forces))
+    """Headline rows of the nine indicators' headline metrics only (the tiles ask for nothing else): the
+    question the tiles' comparators ask too (``app.compare_components``), so one query answers both."""
+    return headline_frame(level, period_from, period_to, unit_codes, forces, tuple(HEADLINE_IDS))
 
 
 def _tile_rows(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool,
