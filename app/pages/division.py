@@ -44,13 +44,20 @@ def division_scope() -> Scope:
 
 def partnerships_table(state: FilterState, scope: Scope):
     """The division's partnerships with their key values (the caller has checked the scope)."""
-    csps = data.csps(scope.unit_code)
+    return _partnerships_view(state, scope.unit_code, suppressed=scope.suppressed, forces=views.forces_of(scope))
+
+
+@data.cached
+def _partnerships_view(state: FilterState, division_code: str, *, suppressed: bool, forces: views.Forces):
+    """The table, kept per database version, filters and what of the scope it shows (the division,
+    suppression, the force): reshaping it again for every request cost more than the cached question."""
+    csps = data.csps(division_code)
     if csps.empty:
         return components.notice("No partnerships are recorded for this division.")
     frame = views.headline_frame("csp", state.period_from, state.period_to, tuple(csps["csp_code"]),
-                                 views.forces_of(scope), PARTNERSHIP_METRICS)
+                                 forces, PARTNERSHIP_METRICS)
     frame = frame[frame["metric_id"].isin(PARTNERSHIP_METRICS)].reset_index(drop=True)
-    if scope.suppressed:
+    if suppressed:
         frame = views.suppress(frame)
     table = pd.DataFrame({"Partnership": csps["csp_name"].to_numpy()})
     for metric_id in PARTNERSHIP_METRICS:
@@ -62,10 +69,10 @@ def partnerships_table(state: FilterState, scope: Scope):
                        href="/partnership" + state.with_(csp=row.csp_code, division=None, metric=None).query_string()))
         for row in csps.itertuples()
     ], className="small")
-    name = division_name(scope.unit_code)
+    name = division_name(division_code)
     return html.Div([
         components.data_table(PARTNERSHIPS + "-grid", table, f"Partnerships in {name}, {state.describe_period()}",
-                              f"partnerships-{scope.unit_code}"),
+                              f"partnerships-{division_code}"),
         links,
     ])
 
