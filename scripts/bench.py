@@ -181,7 +181,10 @@ def _dashboard_table(name: str, result: dict) -> str:
     if p50_target is not None:
         verdicts.append(f"p50 < {p50_target} ms: {'met' if overall.get('p50_ms', 1e9) < p50_target else 'not met'}")
     verdicts.append(f"p95 < {p95_target} ms: {'met' if overall.get('p95_ms', 1e9) < p95_target else 'not met'}")
-    return f"Dashboard on the {name} set: " + bench_dashboard.table(result) + "\n\nTargets: " + "; ".join(verdicts) + "."
+    errors = [f"- {error}" for error in dict.fromkeys(bench_dashboard.ERRORS[:10])]  # what went wrong, if anything
+    bench_dashboard.ERRORS.clear()
+    return "\n".join([f"Dashboard on the {name} set: " + bench_dashboard.table(result), "",
+                      "Targets: " + "; ".join(verdicts) + ".", *(["", "Answers that were not 200:", *errors] if errors else [])])
 
 
 # --- the run ------------------------------------------------------------------------------------------------

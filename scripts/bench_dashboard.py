@@ -181,6 +181,19 @@ class Browser:
         # The cascade's later waves fire what the page's components trigger as they arrive, each callback once.
         return self._cascade([(c, {"id": "_pages_location", "property": "pathname"}) for c in router])
 
+    def _offered(self, key: str, values: list) -> set:
+        """What the page offers in a control: a partnership control, as the page's browser-side step narrows
+        it, only the partnerships of the division chosen on the same page (the server refuses the others)."""
+        if '"name":"csp"' not in key:
+            return set(values)
+        page = json.loads(key).get("page")
+        division = next((props.get("value") for other, props in self.components.items()
+                         if '"name":"division"' in other and json.loads(other).get("page") == page), None)
+        partnerships = (self.components.get(f"{page}-partnerships") or {}).get("data")
+        if not division or not isinstance(partnerships, list):
+            return set(values)
+        return {p["csp_code"] for p in partnerships if p.get("division_code") == division} | {"", None}
+
     def change_a_control(self, rng: random.Random) -> tuple[str, int, float]:
         """Choose a select or input on the page with other options and change it."""
         choices = []
@@ -188,7 +201,7 @@ class Browser:
             options = props.get("options")
             if isinstance(options, list) and len(options) > 1:
                 values = [o.get("value") if isinstance(o, dict) else o for o in options]
-                values = [v for v in values if v != props.get("value")]
+                values = [v for v in values if v != props.get("value") and v in self._offered(key, values)]
                 if values:
                     choices.append((key, values))
         if not choices:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from daperf.db import atomic_write
 from etl.marts import build_marts
@@ -68,21 +67,5 @@ def build_force_with_comparators(source: Path, path: Path, force_code: str) -> P
             con.unregister("frame")
         build_marts(con)
     return path
-
-
-def serve_app(db: Path, folder: Path, users: str, **environment):
-    """A signed-in test client of the dashboard on ``db`` (a generator for a fixture): proxy mode, so a
-    request names its user in ``X-Forwarded-User``; ``users`` is the users file's text."""
-    (folder / "users.toml").write_text(users, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
-        for name, value in environment.items():
-            env.setenv(name, value)
-        from app.server import create_app
-
-        yield create_app(db).server.test_client()
 
 

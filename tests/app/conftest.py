@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from daperf.db import connect_readonly
+from tests.serving import signed_in_client
 
 USERS = """
 [users.chief]
@@ -41,17 +42,7 @@ role = "analyst"
 
 @pytest.fixture(scope="module")
 def client(synthetic_force_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages-auth")
-    (folder / "users.toml").write_text(USERS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
-        from app.server import create_app
-
-        app = create_app(synthetic_force_db)
-        yield app.server.test_client()
+    yield from signed_in_client(synthetic_force_db, tmp_path_factory.mktemp("pages-auth"), USERS)
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ from metrics import comparators
 from metrics.formatting import format_value
 from metrics.periods import default_period, previous_period
 from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS
-from tests.comparator_fixtures import PEERS, build_force_with_comparators, serve_app
+from tests.comparator_fixtures import PEERS, build_force_with_comparators
 from tests.conftest import FORCE
 from tests.dash_requests import components, open_route, post_callback
+from tests.serving import signed_in_client
 
 USERS = """
 [users.chief]
@@ -44,7 +45,7 @@ def compare_db(synthetic_force_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(compare_db, tmp_path_factory):
-    yield from serve_app(compare_db, tmp_path_factory.mktemp("compare-auth"), USERS)
+    yield from signed_in_client(compare_db, tmp_path_factory.mktemp("compare-auth"), USERS)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from app import ids
-from tests.comparator_fixtures import serve_app
 from tests.dash_requests import components, post_callback
+from tests.serving import signed_in_client
 
 
 REGIONAL_USERS = """
@@ -33,7 +33,7 @@ def regional(tmp_path_factory):
     db = tmp_path_factory.mktemp("regional") / "forces.duckdb"
     with atomic_write(db) as con:
         build_forces(con)
-    yield from serve_app(db, tmp_path_factory.mktemp("regional-auth"), REGIONAL_USERS, DAPERF_HOME_FORCE="E23000028")
+    yield from signed_in_client(db, tmp_path_factory.mktemp("regional-auth"), REGIONAL_USERS, DAPERF_HOME_FORCE="E23000028")
 
 
 def _force_control(client, user: str) -> dict:

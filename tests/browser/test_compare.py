@@ -16,7 +16,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS, screenshot
 from tests.comparator_fixtures import build_force_with_comparators
 from tests.conftest import FORCE
-from tests.serving import served
+from tests.serving import proxy_sign_in, served
 
 USERS = """
 [users.chief]
@@ -34,12 +34,7 @@ def compare_url(synthetic_force_db, tmp_path_factory) -> Iterator[str]:
 
     folder = tmp_path_factory.mktemp("compare-browser")
     db = build_force_with_comparators(synthetic_force_db, folder / "force.duckdb", FORCE)
-    (folder / "users.toml").write_text(USERS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAPERF_AUTH_MODE", "proxy")
-        env.setenv("DAPERF_TRUSTED_PROXIES", "127.0.0.1")
-        env.setenv("DAPERF_USERS_FILE", str(folder / "users.toml"))
-        env.setenv("DAPERF_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
+    with proxy_sign_in(folder, USERS):
         from app.server import create_app
 
         try:
