@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import data, figures, ids
-from tests.dash_requests import open_route, post_callback
+from tests.dash_requests import components, open_route, post_callback
 from app.components import FilterState, dom_id
 from daperf.db import atomic_write
 from etl.marts import build_marts
@@ -214,7 +214,7 @@ def test_definitions_page_lists_every_metric_and_what_is_not_measured(client):
 def test_definitions_show_the_thresholds_the_figures_were_built_with(client):
     answer = open_route(client, "chief", "/definitions").get_json()
     rows = {}
-    for component in walk_components(answer):
+    for component in components(answer):
         if component.get("type") == "Tr":
             cells = [c["props"].get("children") for c in component["props"]["children"]]
             rows[cells[0]] = cells[1:]
@@ -365,7 +365,7 @@ def shown_text(tree) -> list[str]:
                 if isinstance(item, str):
                     words.append(item)
 
-    for component in walk_components(tree):
+    for component in components(tree):
         props = component.get("props", {})
         strings(props.get("children"))
         for option in props.get("options") or []:
@@ -391,17 +391,6 @@ def shown_text(tree) -> list[str]:
                         and not re.match(r"\d{4}-\d{2}-\d{2}", values[0]):
                     strings(values)
     return words
-
-
-def walk_components(tree):
-    if isinstance(tree, dict):
-        if "props" in tree:
-            yield tree
-        for value in tree.values():
-            yield from walk_components(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from walk_components(item)
 
 
 def assert_plain_english(tree, where: str) -> None:
@@ -600,7 +589,7 @@ def test_a_bad_address_value_falls_back_visibly_and_the_controls_show_the_fallba
     assert "Check the filters." in text
     assert "“2024-13” is not a month (use YYYY-MM)" in text
     assert "There is no division “XYZ” in this data: showing North Division instead." in text
-    selects = {c["props"]["id"]["name"]: c["props"]["value"] for c in walk_components(answer)
+    selects = {c["props"]["id"]["name"]: c["props"]["value"] for c in components(answer)
                if isinstance(c["props"].get("id"), dict) and c["props"]["id"].get("type") == "filter"}
     assert selects == {"from": FROM, "to": TO, "division": "NORTH"}
     assert "Partnerships in North Division" in text
