@@ -49,6 +49,13 @@ def figures_frame(period_from: date, period_to: date, metric_ids: tuple[str, ...
 
 
 @data.cached
+def shown_figures_frame(period_from: date, period_to: date, metric_ids: tuple[str, ...]) -> pd.DataFrame:
+    """``figures_frame`` as a partnership or public audience sees it: suppressed once per question, not once
+    for each measure compared from it."""
+    return comparators.suppressed_figures(figures_frame(period_from, period_to, metric_ids))
+
+
+@data.cached
 def group_of(force_code: str) -> comparators.Group:
     return comparators.most_similar_group(data.connection(), force_code)
 
@@ -81,9 +88,8 @@ def comparison_for(metric_id: str, force_code: str, period_from: date, period_to
                    forces: Forces = None) -> Comparison:
     """The comparison over exactly this period (``metric_ids``: the measures asked together, so one
     question answers a page's every tile)."""
-    frame = figures_frame(period_from, period_to, metric_ids or (metric_id,))
-    if suppressed:
-        frame = comparators.suppressed_figures(frame)
+    asked = metric_ids or (metric_id,)
+    frame = shown_figures_frame(period_from, period_to, asked) if suppressed else figures_frame(period_from, period_to, asked)
     unit = None
     if level != "force" and unit_code:
         unit = _unit_rows(level, unit_code, period_from, period_to, metric_ids or (metric_id,), forces).get(metric_id)

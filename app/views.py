@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from app import data
@@ -46,7 +47,7 @@ from metrics.formatting import (
     format_value,
     is_percent,
 )
-from metrics.periods import data_coverage, previous_period
+from metrics.periods import data_coverage, month_end, previous_period
 from metrics.profile import victim_profile
 from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS, Indicator, Metric
 from metrics.stats import COUNTING_RULES_CHANGE, spc_table
@@ -110,8 +111,24 @@ def is_crime_series(metric: Metric) -> bool:
 
 @data.cached
 def _headline_monthly_frames(level: str, unit_code: str, period_from: date, period_to: date) -> pd.DataFrame:
-    """The nine tiles' monthly series in one pass."""
+    """The nine tiles' monthly series in one pass. A month's figures do not depend on the period around it
+    when it lies wholly inside (each month is a period of its own), so a period of whole months within the
+    data's months is cut from the unit's whole series, asked once; any other period is asked for itself."""
+    months = data.data_months()
+    if (months is not None and period_from.day == 1 and period_to == month_end(period_to)
+            and months.first_month <= period_from and period_to <= month_end(months.last_month)):
+        whole = _headline_monthly_whole(level, unit_code)
+        inside = [period_from <= month <= period_to for month in whole["month"]]
+        return whole[inside].reset_index(drop=True)
     return metric_compute.monthly_series(data.connection(), HEADLINE_IDS, level, unit_code, period_from, period_to)
+
+
+@data.cached
+def _headline_monthly_whole(level: str, unit_code: str) -> pd.DataFrame:
+    """The nine tiles' monthly series over every month of the data."""
+    months = data.data_months()
+    return metric_compute.monthly_series(data.connection(), HEADLINE_IDS, level, unit_code, months.first_month,
+                                         month_end(months.last_month))
 
 
 @data.cached
@@ -240,11 +257,11 @@ def spc_signal(spc: pd.DataFrame | None, period_from: date, period_to: date) -> 
     if spc is None or spc.empty:
         return None
     months = pd.to_datetime(spc["month"])
-    inside = spc[(months >= pd.Timestamp(period_from)) & (months <= pd.Timestamp(period_to))]
-    flagged = inside[inside["special_cause"].astype(bool)]
-    rules = tuple(rule for rule in SIGNAL_WORDS if rule in flagged and flagged[rule].astype(bool).any())
-    partial = inside[inside["partial"].astype(bool)] if "partial" in inside else inside.iloc[0:0]
-    return SpcSignal(tuple(pd.to_datetime(flagged["month"])), rules, tuple(pd.to_datetime(partial["month"])))
+    inside = ((months >= pd.Timestamp(period_from)) & (months <= pd.Timestamp(period_to))).to_numpy()
+    flagged = inside & spc["special_cause"].to_numpy().astype(bool)
+    rules = tuple(rule for rule in SIGNAL_WORDS if rule in spc and (flagged & spc[rule].to_numpy().astype(bool)).any())
+    partial = inside & spc["partial"].to_numpy().astype(bool) if "partial" in spc else np.zeros(len(spc), dtype=bool)
+    return SpcSignal(tuple(months[flagged]), rules, tuple(months[partial]))
 
 
 def month_ranges(months: tuple[pd.Timestamp, ...]) -> str:
@@ -327,6 +344,7 @@ def _row(frame: pd.DataFrame, metric_id: str, unit_code: str | None) -> pd.Serie
     return rows.iloc[0] if len(rows) else None
 
 
+@data.cached
 def unit_headline(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool,
                   forces: Forces = None) -> pd.DataFrame:
     """Headline rows for one unit (the force when level is force), suppressed when asked."""

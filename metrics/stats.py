@@ -97,7 +97,16 @@ def xmr_limits(values) -> XmRLimits:
     Missing values are skipped (the moving range is taken between the remaining neighbours). Counts cannot
     fall below zero, so the lower limit is floored at 0. Fewer than two values give NaN limits.
     """
-    x = np.asarray(pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce"), dtype=float)
+    return _xmr(_floats(values))
+
+
+def _floats(values) -> np.ndarray:
+    """Numbers as floats, anything else (missing, a suppression mark) NaN."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _xmr(x: np.ndarray) -> XmRLimits:
     x = x[np.isfinite(x)]
     if len(x) < 2:
         centre = float(x.mean()) if len(x) else np.nan
@@ -118,21 +127,18 @@ def p_chart_limits(numerators, denominators) -> pd.DataFrame:
     Returns one row per point (``centre``, ``lcl``, ``ucl``); a point with no denominator gets NaN limits
     and does not enter p̄.
     """
-    num = np.asarray(pd.to_numeric(pd.Series(numerators, dtype="object"), errors="coerce"), dtype=float)
-    den = np.asarray(pd.to_numeric(pd.Series(denominators, dtype="object"), errors="coerce"), dtype=float)
+    centre, lcl, ucl = _p_limits(_floats(numerators), _floats(denominators))
+    return pd.DataFrame({"centre": centre, "lcl": lcl, "ucl": ucl})
+
+
+def _p_limits(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ok = np.isfinite(num) & np.isfinite(den) & (den > 0)
     total_den = den[ok].sum()
     p_bar = num[ok].sum() / total_den if total_den > 0 else np.nan
     sigma = np.full(len(num), np.nan)
     sigma[ok] = np.sqrt(p_bar * (1.0 - p_bar) / den[ok])
     centre = np.where(ok, p_bar, np.nan)
-    return pd.DataFrame(
-        {
-            "centre": centre,
-            "lcl": np.clip(centre - 3.0 * sigma, 0.0, 1.0),
-            "ucl": np.clip(centre + 3.0 * sigma, 0.0, 1.0),
-        }
-    )
+    return centre, np.clip(centre - 3.0 * sigma, 0.0, 1.0), np.clip(centre + 3.0 * sigma, 0.0, 1.0)
 
 
 def _flag_streaks(condition: np.ndarray, min_length: int) -> np.ndarray:
@@ -164,7 +170,19 @@ def spc_signals(values, centre, lcl, ucl) -> pd.DataFrame:
     ``centre``, ``lcl`` and ``ucl`` may be numbers or per-point arrays (p-charts, phased charts). A missing
     value is never flagged and ends any run or trend.
     """
-    x = np.asarray(pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce"), dtype=float)
+    beyond, run, trend = _signal_arrays(_floats(values), centre, lcl, ucl)
+    return pd.DataFrame(
+        {
+            "beyond_limits": beyond,
+            "run": run,
+            "trend": trend,
+            "special_cause": beyond | run | trend,
+        }
+    )
+
+
+def _signal_arrays(x: np.ndarray, centre, lcl, ucl) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``spc_signals``' beyond_limits, run and trend flags, as arrays."""
     n = len(x)
     c = np.broadcast_to(np.asarray(centre, dtype=float), (n,))
     lo = np.broadcast_to(np.asarray(lcl, dtype=float), (n,))
@@ -185,14 +203,7 @@ def spc_signals(values, centre, lcl, ucl) -> pd.DataFrame:
             step_flags = _flag_streaks(steps, TREND_LENGTH - 1)
             trend[1:] |= step_flags
             trend[:-1] |= step_flags
-    return pd.DataFrame(
-        {
-            "beyond_limits": beyond,
-            "run": run,
-            "trend": trend,
-            "special_cause": beyond | run | trend,
-        }
-    )
+    return beyond, run, trend
 
 
 def spc_table(
@@ -215,53 +226,60 @@ def spc_table(
     ``ucl``, ``beyond_limits``, ``run``, ``trend``, ``special_cause``.
     """
     _check_kind(kind)
-    out = monthly_df.sort_values("month").reset_index(drop=True).copy()
-    out["partial"] = False
+    # Arrays, not a frame per phase: the dashboard draws nine of these per view, and pandas' overhead on
+    # two dozen rows is most of the cost.
+    out = monthly_df.sort_values("month").reset_index(drop=True)
+    partial = np.zeros(len(out), dtype=bool)
     if data_span is not None and len(out):
         coverage = [month_coverage(pd.Timestamp(m).date(), *data_span) for m in out["month"]]
-        out["partial"] = [c == "part" for c in coverage]
-        out = out[[c != "none" for c in coverage]].reset_index(drop=True)
-    months = pd.to_datetime(out["month"])
-    if phase_start is not None:
-        out["phase"] = (months >= pd.Timestamp(phase_start)).astype(int)
+        keep = np.array([c != "none" for c in coverage], dtype=bool)
+        partial = np.array([c == "part" for c in coverage], dtype=bool)[keep]
+        out = out[keep].reset_index(drop=True)
     else:
-        out["phase"] = 0
-    pieces = []
-    for _, part in out.groupby("phase", sort=True):
-        part = part.copy()
-        whole = ~part["partial"].astype(bool)
-        if kind == "proportion":
-            limits = p_chart_limits(part["numerator"].where(whole), part["denominator"].where(whole))
-            part["centre"] = limits["centre"].to_numpy()
-            part["lcl"] = limits["lcl"].to_numpy()
-            part["ucl"] = limits["ucl"].to_numpy()
-            centre = limits["centre"].dropna()
-            if (~whole).any() and len(centre):
-                # A part month is drawn against the whole months' p̄, with limits for its own size.
-                p_bar = float(centre.iloc[0])
-                den = pd.to_numeric(part.loc[~whole, "denominator"], errors="coerce").astype(float)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    sigma = np.sqrt(p_bar * (1.0 - p_bar) / den.where(den > 0))
-                part.loc[~whole, "centre"] = p_bar
-                part.loc[~whole, "lcl"] = np.clip(p_bar - 3.0 * sigma, 0.0, 1.0).to_numpy()
-                part.loc[~whole, "ucl"] = np.clip(p_bar + 3.0 * sigma, 0.0, 1.0).to_numpy()
-        else:
-            limits = xmr_limits(part.loc[whole, "value"])
-            part["centre"] = limits.centre
-            part["lcl"] = limits.lcl
-            part["ucl"] = limits.ucl
-        signals = spc_signals(part["value"].where(whole), part["centre"], part["lcl"], part["ucl"])
-        for col in signals.columns:
-            part[col] = signals[col].to_numpy()
-        pieces.append(part)
-    if not pieces:
+        out = out.copy()
+    out["partial"] = partial
+    n = len(out)
+    if phase_start is not None:
+        phase = (pd.to_datetime(out["month"]) >= pd.Timestamp(phase_start)).to_numpy().astype(int)
+    else:
+        phase = np.zeros(n, dtype=int)
+    out["phase"] = phase
+    if n == 0:
         for col in ("centre", "lcl", "ucl"):
             out[col] = pd.Series(dtype=float)
         for col in ("beyond_limits", "run", "trend", "special_cause"):
             out[col] = pd.Series(dtype=bool)
-        out["partial"] = out["partial"].astype(bool)
         return out
-    return pd.concat(pieces, ignore_index=True)
+    value = _floats(out["value"])
+    if kind == "proportion":
+        numerator, denominator = _floats(out["numerator"]), _floats(out["denominator"])
+    centre, lcl, ucl = (np.full(n, np.nan) for _ in range(3))
+    beyond, run, trend = (np.zeros(n, dtype=bool) for _ in range(3))
+    for this_phase in np.unique(phase):
+        rows = np.flatnonzero(phase == this_phase)
+        whole = ~partial[rows]
+        if kind == "proportion":
+            c, lo, hi = _p_limits(np.where(whole, numerator[rows], np.nan), np.where(whole, denominator[rows], np.nan))
+            known = c[np.isfinite(c)]
+            if (~whole).any() and len(known):
+                # A part month is drawn against the whole months' p̄, with limits for its own size.
+                p_bar = float(known[0])
+                den = denominator[rows][~whole]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sigma = np.sqrt(p_bar * (1.0 - p_bar) / np.where(den > 0, den, np.nan))
+                c[~whole] = p_bar
+                lo[~whole] = np.clip(p_bar - 3.0 * sigma, 0.0, 1.0)
+                hi[~whole] = np.clip(p_bar + 3.0 * sigma, 0.0, 1.0)
+        else:
+            limits = _xmr(value[rows][whole])
+            c, lo, hi = (np.full(len(rows), v) for v in (limits.centre, limits.lcl, limits.ucl))
+        centre[rows], lcl[rows], ucl[rows] = c, lo, hi
+        flags = _signal_arrays(np.where(whole, value[rows], np.nan), c, lo, hi)
+        beyond[rows], run[rows], trend[rows] = flags
+    out["centre"], out["lcl"], out["ucl"] = centre, lcl, ucl
+    out["beyond_limits"], out["run"], out["trend"] = beyond, run, trend
+    out["special_cause"] = beyond | run | trend
+    return out
 
 
 # --- Comparing two periods ---------------------------------------------------------------------------

@@ -52,9 +52,8 @@ def _csp_name(code: str) -> str:
 
 def _headlines(view: View, forces) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppressed headline rows of every measure for the partnership, and the force's."""
-    csp = views.headline_frame("csp", view.period_from, view.period_to, (view.csp,), forces)
-    csp = views.suppress(csp[csp["unit_code"] == view.csp].reset_index(drop=True))
-    force = views.suppress(views.headline_frame("force", view.period_from, view.period_to, None, forces))
+    csp = views.unit_headline("csp", view.csp, view.period_from, view.period_to, suppressed=True, forces=forces)
+    force = views.unit_headline("force", None, view.period_from, view.period_to, suppressed=True, forces=forces)
     return csp.set_index("metric_id"), force.set_index("metric_id")
 
 
