@@ -344,6 +344,16 @@ def _row(frame: pd.DataFrame, metric_id: str, unit_code: str | None) -> pd.Serie
     return rows.iloc[0] if len(rows) else None
 
 
+def _headline_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each metric's first headline row (``_row`` of every metric at once)."""
+    if "breakdown" in frame:
+        frame = frame[frame["breakdown"].isna()]
+    rows: dict[str, pd.Series] = {}
+    for _, row in frame.iterrows():
+        rows.setdefault(row["metric_id"], row)
+    return rows
+
+
 @data.cached
 def unit_headline(level: str, unit_code: str | None, period_from: date, period_to: date, *, suppressed: bool,
                   forces: Forces = None) -> pd.DataFrame:
@@ -390,12 +400,12 @@ def tile_summaries(level: str, unit_code: str | None, period_from: date, period_
     notice instead of tiles for a period with no data)."""
     cover = coverage(period_from, period_to)
     before_from, before_to = previous_period(period_from, period_to)
-    now = _tile_rows(level, unit_code, period_from, period_to, suppressed=suppressed, forces=forces)
-    before = _tile_rows(level, unit_code, before_from, before_to, suppressed=suppressed, forces=forces)
+    now = _headline_rows(_tile_rows(level, unit_code, period_from, period_to, suppressed=suppressed, forces=forces))
+    before = _headline_rows(_tile_rows(level, unit_code, before_from, before_to, suppressed=suppressed, forces=forces))
     tiles = []
     for indicator in INDICATORS:
         metric = METRICS[indicator.headline]
-        row_now, row_before = _row(now, metric.id, None), _row(before, metric.id, None)
+        row_now, row_before = now.get(metric.id), before.get(metric.id)
         hidden = row_now is None or (suppressed and bool(row_now.get("suppressed")))
         change = period_change(metric, row_now, row_before) if cover.comparable else NO_CHANGE
         spc = None

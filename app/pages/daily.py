@@ -443,15 +443,29 @@ def _grid(key: str, frame: pd.DataFrame, columns: Columns, caption: str) -> html
     return table
 
 
-def _list_section(key: str, frame: pd.DataFrame, window: daily.MeetingWindow, where: str) -> html.Section:
-    item = daily.ACTION_LISTS[key]
-    title = html.H3([item.title, " ", html.Span(format_count(len(frame)), className="badge text-bg-dark",
-                                                 **{"data-list-count": key})], className="h5")
+@data.cached
+def _shaped_list(key: str, meeting: datetime, division: str | None,
+                 forces: tuple[str, ...] | None) -> tuple[int, pd.DataFrame | None, Columns]:
+    """An action list's row count, and its rows as the grid shows them (None when empty): formatting each
+    row's words is most of a briefing's time, and the same meeting is opened by every user who attends it."""
+    frame = _action_lists(meeting, division, forces)[key]
     if frame.empty:
+        return 0, None, []
+    shaped, columns = SHAPES[key](_names(frame), daily.meeting_window(meeting))
+    return len(frame), shaped, columns
+
+
+def _list_section(key: str, meeting: datetime, division: str | None, forces: tuple[str, ...] | None,
+                  where: str) -> html.Section:
+    item = daily.ACTION_LISTS[key]
+    count, shaped, columns = _shaped_list(key, meeting, division, forces)
+    title = html.H3([item.title, " ", html.Span(format_count(count), className="badge text-bg-dark",
+                                                 **{"data-list-count": key})], className="h5")
+    if shaped is None:
         body = html.P(f"None since the last meeting in {where}.", className="text-body-secondary")
     else:
-        shaped, columns = SHAPES[key](_names(frame), window)
-        body = _grid(key, shaped, columns, f"{item.title}, {where}: {format_count(len(frame))}")
+        # The cached rows are shared by every request: the grid gets its own copy.
+        body = _grid(key, shaped.copy(), columns, f"{item.title}, {where}: {format_count(count)}")
     # tabIndex -1: the list takes the focus when its count in the summary is followed.
     return html.Section([title, html.P(EXPLANATIONS[key], className="small mb-2"), body], id=list_anchor(key),
                         className="briefing-list mb-4", tabIndex="-1")
@@ -468,9 +482,8 @@ def update_action_lists(meeting_text, _division):
     coverage, words = _coverage(window)
     if coverage == "none":
         return components.notice(words)
-    lists = _action_lists(meeting, division, _forces_key())
     where = components.division_name(division) if division else "every division"
-    return [_list_section(key, lists[key], window, where) for key in daily.ACTION_LISTS]
+    return [_list_section(key, meeting, division, _forces_key(), where) for key in daily.ACTION_LISTS]
 
 
 # Print every row of every list (the grids page their rows on screen), then the browser's print dialog.

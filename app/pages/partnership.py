@@ -68,6 +68,12 @@ def _comparison(metric_id: str, view: View, forces):
 
 def measures_table(view: View, metric_ids, forces) -> pd.DataFrame:
     """The partnership beside the force, its most similar group and England and Wales."""
+    # Kept per period and partnership (whatever the address said): every visit after the first is a lookup.
+    return _measures_table(replace(view, notices=()), tuple(metric_ids), forces)
+
+
+@data.cached
+def _measures_table(view: View, metric_ids: tuple[str, ...], forces) -> pd.DataFrame:
     csp, force = _headlines(view, forces)
     rows = []
     for metric_id in metric_ids:
@@ -128,12 +134,20 @@ def _marac_chart(view: View, forces):
                                       f"marac-per-10k-{view.csp}-{view.key}")
 
 
+@data.cached
+def _dvds_route_rows(csp: str, period_from, period_to, forces) -> pd.DataFrame:
+    """The partnership's Clare's Law applications by route, suppressed with their total (so that no route
+    can be worked out from it)."""
+    metric = METRICS["dvds_applications"]
+    frame = views.breakdown_frame(metric.id, "csp", csp, period_from, period_to, forces)
+    headline = views.unit_headline("csp", csp, period_from, period_to, suppressed=False, forces=forces)
+    frame = views.suppress(pd.concat([headline[headline["metric_id"] == metric.id], frame], ignore_index=True))
+    return frame[frame["breakdown"] == "route"].reset_index(drop=True)
+
+
 def _dvds_routes(view: View, forces):
     metric = METRICS["dvds_applications"]
-    frame = views.breakdown_frame(metric.id, "csp", view.csp, view.period_from, view.period_to, forces)
-    headline = views.unit_headline("csp", view.csp, view.period_from, view.period_to, suppressed=False, forces=forces)
-    frame = views.suppress(pd.concat([headline[headline["metric_id"] == metric.id], frame], ignore_index=True))
-    frame = frame[frame["breakdown"] == "route"].reset_index(drop=True)
+    frame = _dvds_route_rows(view.csp, view.period_from, view.period_to, forces)
     if frame.empty:
         return components.notice(f"No Clare's Law applications in {view.in_a_sentence}.")
     return components.data_table(f"{PAGE}-dvds", views.display_frame(frame, metric),
