@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from app.figures import GREY, PALETTE, TEMPLATE
+from app.figures import GREY, PALETTE
 from metrics.comparators import Comparison, forces_funnel
 
 FORCE_COLOUR = PALETTE["vermillion"]
@@ -58,7 +58,7 @@ def ski_slope(comparison: Comparison, *, title: str) -> go.Figure:
         fig.add_hline(y=comparison.value, line={"color": FORCE_COLOUR, "width": 2, "dash": "dot"},
                       annotation_text=comparison.force_name, annotation_position="top left")
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}}, height=380, bargap=0.15,
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=380, bargap=0.15,
         barmode="overlay", yaxis={"tickformat": _tickformat(percent), "rangemode": "tozero"},
         xaxis={"title": "Forces, highest first", "showticklabels": False},
         legend={"orientation": "h", "y": -0.15},
@@ -101,7 +101,7 @@ def forces_funnel_figure(comparison: Comparison, *, title: str) -> go.Figure | N
             marker={"color": FORCE_COLOUR, "size": 12, "symbol": "diamond"},
             customdata=[comparison.force_name], hovertemplate=_hover(percent)))
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}}, height=400,
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=400,
         yaxis={"tickformat": _tickformat(percent)},
         xaxis={"title": "Size: the number each force's value is out of", "type": "log"},
         legend={"orientation": "h", "y": -0.2},
@@ -121,7 +121,7 @@ def yearly_trend(frame: pd.DataFrame, *, force_name: str, percent: bool, title: 
                                  line={"color": colour, "dash": dash, "width": 2.5 if column == "force" else 2},
                                  customdata=[name] * len(frame), hovertemplate=_hover(percent)))
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}}, height=340,
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=340,
         yaxis={"tickformat": _tickformat(percent), "rangemode": "tozero"}, xaxis={"title": "Financial year",
                                                                                    "type": "category"},
         legend={"orientation": "h", "y": -0.25},
@@ -136,7 +136,7 @@ def places(names: list[str], now: list[int | None], before: list[int | None], fo
     fig.add_trace(go.Scatter(x=before, y=names, mode="markers", name="A year before",
                              marker={"color": GREY, "size": 10, "symbol": "circle-open"}))
     fig.add_trace(go.Scatter(x=now, y=names, mode="markers", name=label, marker={"color": FORCE_COLOUR, "size": 12}))
-    fig.update_layout(template=TEMPLATE, height=420,
+    fig.update_layout(height=420,
                       title={"text": "Place among the forces (1 = highest value)", "x": 0, "font": {"size": 15}},
                       xaxis={"title": "Place", "range": [max(forces, 1) + 1, 0]},
                       yaxis={"autorange": "reversed", "automargin": True},

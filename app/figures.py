@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from metrics.formatting import format_number
 from metrics.stats import COUNTING_RULES_CHANGE
@@ -55,6 +55,11 @@ TEMPLATE = go.layout.Template(
         margin={"l": 56, "r": 16, "t": 48, "b": 48},
     )
 )
+
+# The house style is the default of every figure the process builds: given to each figure, a template is
+# validated and copied again, which took most of a chart's time (4 ms a bar chart, against 0.3 ms).
+pio.templates["daperf"] = TEMPLATE
+pio.templates.default = "daperf"
 
 COUNTING_RULE_LABEL = "June 2023 counting-rules change"
 
@@ -148,7 +153,7 @@ def spc_chart(
     if counting_rule_marker:
         add_counting_rule_marker(fig, spc)
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}}, height=height,
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=height,
         yaxis={"tickformat": _tickformat(percent), "title": y_title, "rangemode": "tozero"},
         xaxis={"title": "Month", "tickformat": "%b %Y"},
     )
@@ -242,7 +247,7 @@ def funnel_plot(
         hovertemplate="%{text}: %{y" + (":.1%" if percent else ":,.1f") + "} (base %{x:,})<extra></extra>",
     ))
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}}, height=400,
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=400,
         yaxis={"tickformat": _tickformat(percent)}, xaxis={"title": x_title},
     )
     return fig
@@ -255,7 +260,7 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, percent: bool, 
         hovertemplate="%{y}: %{x" + (":.1%" if percent else ":,.1f") + "}<extra></extra>",
     ))
     fig.update_layout(
-        template=TEMPLATE, title={"text": title, "x": 0, "font": {"size": 15}},
+        title={"text": title, "x": 0, "font": {"size": 15}},
         height=max(220, 36 * len(frame) + 90), xaxis={"tickformat": _tickformat(percent)},
         yaxis={"automargin": True}, showlegend=False,
     )
@@ -270,7 +275,7 @@ def profile_chart(frame: pd.DataFrame, *, category: str, shares: Sequence[tuple[
             x=frame[category].astype(str), y=frame[column], name=name,
             hovertemplate=name + " %{x}: %{y:.1%}<extra></extra>",
         ))
-    fig.update_layout(template=TEMPLATE, barmode="group", title={"text": title, "x": 0, "font": {"size": 15}},
+    fig.update_layout(barmode="group", title={"text": title, "x": 0, "font": {"size": 15}},
                       height=340, yaxis={"tickformat": ".0%"})
     return fig
 

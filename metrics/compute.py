@@ -95,8 +95,8 @@ def _export_sql(counts: str, metrics: list[Metric], *, breakdowns: bool, months:
     factor = ("CASE WHEN r.month_key = DATE '0001-01-01' THEN $factor ELSE 365.25 / (date_diff('day', "
               "greatest(r.month_key, $period_from), least(CAST(r.month_key + INTERVAL 1 MONTH AS DATE) - 1, "
               "$period_to)) + 1) END")
-    detail = (f" UNION ALL SELECT d.metric_id, d.metric_order, d.unit_code, d.month_key, d.breakdown_key, d.value_key, "
-              f"d.numerator, d.denominator FROM detail AS d JOIN units USING (unit_code)") if detail_rows else ""
+    detail = (" UNION ALL SELECT d.metric_id, d.metric_order, d.unit_code, d.month_key, d.breakdown_key, d.value_key, "
+              "d.numerator, d.denominator FROM detail AS d JOIN units USING (unit_code)") if detail_rows else ""
     return f"""
 WITH counts AS MATERIALIZED ({counts}),
 metrics AS ({_metric_table(metrics)}),

@@ -330,7 +330,7 @@ def _timings_section(timings: pd.DataFrame) -> html.Div:
                text=[format_duration(d * 24) for d in ordered["p90_days"]], textposition="outside", cliponaxis=False,
                hovertemplate="%{y}, nine in ten within: %{text}<extra></extra>"),
     ])
-    figure.update_layout(template=figures.TEMPLATE, barmode="group", height=360,
+    figure.update_layout(barmode="group", height=360,
                          title={"text": "Days from the report to each stage", "x": 0, "font": {"size": 15}},
                          xaxis={"title": "Days from the report", "tickformat": ",d"}, yaxis={"automargin": True})
     summary = "Time from the report: " + "; ".join(

@@ -199,7 +199,7 @@ def _heatmap(matrix: pd.DataFrame, names: dict[str, str]) -> go.Figure:
         texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
         colorbar={"title": "Known", "tickformat": ".0%"},
     ))
-    fig.update_layout(template=figures.TEMPLATE, height=max(260, 60 * len(matrix) + 160),
+    fig.update_layout(height=max(260, 60 * len(matrix) + 160),
                       title={"text": "Share of incidents with each field known", "x": 0, "font": {"size": 15}},
                       xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True})
     return fig
