@@ -413,9 +413,20 @@ def update_aggregates(from_month, to_month, _division, _csp):
                       className="fs-5 mb-2")]
     if coverage == "part":
         summary.append(components.notice(_partial_words(state.period_from, state.period_to, months)))
-    return (html.Div(summary), _funnel_section(result["funnel"], where), _outcome_section(result["outcomes"]),
-            _timings_section(result["timings"]),
-            _by_unit_section(state.period_from, state.period_to, scope.division_code, _forces_key()))
+    return (html.Div(summary), *_sections(scope.level, scope.unit_code, scope.division_code, state.period_from,
+                                          state.period_to, _forces_key()))
+
+
+@data.cached
+def _sections(level: str, unit_code: str | None, division_code: str | None, period_from, period_to,
+              forces: tuple[str, ...] | None) -> tuple:
+    """The funnel, outcomes, timings and by-unit sections of a question, built once: drawing them took more
+    than reading the figures, and every user who asks the same question gets the same sections (read-only:
+    a response only serialises them)."""
+    result = _aggregates(level, unit_code, period_from, period_to, forces)
+    where = _unit_name(level, unit_code)
+    return (_funnel_section(result["funnel"], where), _outcome_section(result["outcomes"]),
+            _timings_section(result["timings"]), _by_unit_section(period_from, period_to, division_code, forces))
 
 
 # --- case list ---------------------------------------------------------------------------------------
@@ -465,11 +476,18 @@ def update_case_list(from_month, to_month, _division, _csp, stage_lost, outcome_
     if problem:
         return components.notice(problem)
     state = components.FilterState.from_values(from_month, to_month)
-    cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
-                       _forces_key())
+    return _case_grid(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
+                      _forces_key())
+
+
+@data.cached
+def _case_grid(level: str, unit_code: str | None, period_from, period_to, stage_lost: str | None,
+               outcome_type: str | None, forces: tuple[str, ...] | None):
+    """The case list's grid for a question, built once (as ``_sections``)."""
+    cases = _case_list(level, unit_code, period_from, period_to, stage_lost, outcome_type, forces)
     if cases.empty:
         return components.notice("No crimes in the cohort match these choices.")
-    caption = f"{format_count(len(cases))} crimes, {format_period(state.period_from, state.period_to)}"
+    caption = f"{format_count(len(cases))} crimes, {format_period(period_from, period_to)}"
     if len(cases) > ROWS_SHOWN:
         caption += (f" (the first {format_count(ROWS_SHOWN)} by date recorded are shown here; "
                     "“Download the case list” gives them all)")

@@ -287,8 +287,14 @@ def update_summary(meeting_text, _division, view):
                        components.notice(coverage_words) if coverage_words else None])
     if coverage == "none":  # nothing to count: no zeros, no badges
         return status, None, link
-    summary = _summary(meeting, division, _forces_key())
-    return status, dbc.Row([_card(row) for _, row in summary.iterrows()]), link
+    return status, _cards(meeting, division, _forces_key()), link
+
+
+@data.cached
+def _cards(meeting: datetime, division: str | None, forces: tuple[str, ...] | None) -> dbc.Row:
+    """The summary's cards for a meeting, built once: everyone at the meeting opens the same briefing
+    (read-only: a response only serialises them)."""
+    return dbc.Row([_card(row) for _, row in _summary(meeting, division, forces).iterrows()])
 
 
 # --- action lists --------------------------------------------------------------------------------------
@@ -444,28 +450,20 @@ def _grid(key: str, frame: pd.DataFrame, columns: Columns, caption: str) -> html
 
 
 @data.cached
-def _shaped_list(key: str, meeting: datetime, division: str | None,
-                 forces: tuple[str, ...] | None) -> tuple[int, pd.DataFrame | None, Columns]:
-    """An action list's row count, and its rows as the grid shows them (None when empty): formatting each
-    row's words is most of a briefing's time, and the same meeting is opened by every user who attends it."""
-    frame = _action_lists(meeting, division, forces)[key]
-    if frame.empty:
-        return 0, None, []
-    shaped, columns = SHAPES[key](_names(frame), daily.meeting_window(meeting))
-    return len(frame), shaped, columns
-
-
 def _list_section(key: str, meeting: datetime, division: str | None, forces: tuple[str, ...] | None,
                   where: str) -> html.Section:
+    """An action list as the briefing shows it, built once per meeting and division: formatting each row's
+    words and the grid took most of a briefing's time, and everyone at the meeting opens the same one
+    (read-only: a response only serialises it)."""
     item = daily.ACTION_LISTS[key]
-    count, shaped, columns = _shaped_list(key, meeting, division, forces)
-    title = html.H3([item.title, " ", html.Span(format_count(count), className="badge text-bg-dark",
+    frame = _action_lists(meeting, division, forces)[key]
+    title = html.H3([item.title, " ", html.Span(format_count(len(frame)), className="badge text-bg-dark",
                                                  **{"data-list-count": key})], className="h5")
-    if shaped is None:
+    if frame.empty:
         body = html.P(f"None since the last meeting in {where}.", className="text-body-secondary")
     else:
-        # The cached rows are shared by every request: the grid gets its own copy.
-        body = _grid(key, shaped.copy(), columns, f"{item.title}, {where}: {format_count(count)}")
+        shaped, columns = SHAPES[key](_names(frame), daily.meeting_window(meeting))
+        body = _grid(key, shaped, columns, f"{item.title}, {where}: {format_count(len(frame))}")
     # tabIndex -1: the list takes the focus when its count in the summary is followed.
     return html.Section([title, html.P(EXPLANATIONS[key], className="small mb-2"), body], id=list_anchor(key),
                         className="briefing-list mb-4", tabIndex="-1")

@@ -213,7 +213,13 @@ def _content(view: View):
         views.authorise("csp", view.csp)
     except Forbidden as exc:
         return components.refusal(str(exc))
-    forces = views.forces_of(current_scope())
+    return _body(replace(view, notices=()), views.forces_of(current_scope()))
+
+
+@data.cached
+def _body(view: View, forces) -> html.Div:
+    """The partnership's figures for a reporting period, built once per period and partnership after the
+    request's own check (read-only: a response only serialises them)."""
     name = _csp_name(view.csp)
     return html.Div([
         html.P(f"{name}, {view.in_a_sentence} ({format_date(view.period_from, with_day=False)} to "

@@ -651,3 +651,26 @@ def test_a_callback_takes_its_division_from_the_scope_not_from_its_arguments(cli
     female = force[(force["breakdown"] == "victim_sex") & (force["breakdown_value"] == "female")].iloc[0]
     shown = next(r for r in rows if r["Category"] == "Female")
     assert shown["Count"] == f"{int(female['numerator']):,}" and shown["Out of"] == f"{int(female['denominator']):,}"
+
+
+def test_tiles_monthly_series_cut_from_the_whole_series_equal_the_series_asked_for(client, con):
+    """The tiles' monthly series for a period of whole months inside the data is cut from the unit's whole
+    series (asked once): each month is a period of its own, so the cut must equal the series asked for the
+    period itself, to the last digit, at force and division level and for periods partly outside the data."""
+    from app import views
+    from metrics.compute import monthly_series
+    from metrics.periods import add_months, month_end
+    from metrics.registry import HEADLINE_IDS
+
+    with client.application.test_request_context():
+        months = data.data_months()
+        units = [("force", data.force_unit()[0]), *(("division", code) for code in data.divisions()["division_code"])]
+        first, last = months.first_month, months.last_month
+        periods = [(first, month_end(last)), (add_months(first, 1), month_end(add_months(first, 3))),
+                   (last, month_end(last)), (add_months(first, -2), month_end(add_months(first, 2)))]
+        for level, unit in units:
+            for period_from, period_to in periods:
+                cut = views._headline_monthly_frames(level, unit, period_from, period_to)
+                asked = monthly_series(con, HEADLINE_IDS, level, unit, period_from, period_to)
+                pd.testing.assert_frame_equal(cut, asked, check_exact=True)
+                assert len(cut) == len(HEADLINE_IDS) * len({m for m in asked["month"]})
