@@ -289,21 +289,32 @@ class Comparison:
 
 
 def rank_with_ties(values: pd.Series) -> pd.Series:
-    """1 for the highest value; tied values share the better rank (1, 2, 2, 4)."""
-    return values.rank(method="min", ascending=False).astype("Int64")
+    """1 for the highest value; tied values share the better rank (1, 2, 2, 4); no rank for a missing value."""
+    return pd.Series(_ranks(values.to_numpy(dtype=float, na_value=np.nan)), index=values.index)
+
+
+def _ranks(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """``rank_with_ties`` on an array: one more than the number of values above each."""
+    ranks = (values[None, :] > values[:, None]).sum(axis=1) + 1
+    return pd.array(np.where(np.isnan(values), pd.NA, ranks).tolist(), dtype="Int64")
 
 
 def pool(rows: pd.DataFrame, metric: Metric, period_from: date, period_to: date) -> Pooled | None:
     """Sum of numerators over sum of denominators, in the metric's units (None when nothing pools)."""
-    # Arrays, not frames: a page's tiles pool two dozen times.
     numerators = pd.to_numeric(rows["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     denominators = pd.to_numeric(rows["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return _pool(numerators, denominators, rows["force_code"].to_numpy(), metric, period_from, period_to)
+
+
+def _pool(numerators: np.ndarray, denominators: np.ndarray, force_codes: np.ndarray, metric: Metric,
+          period_from: date, period_to: date) -> Pooled | None:
+    # Arrays, not frames: a page's tiles pool two dozen times.
     usable = ~np.isnan(numerators) & ~np.isnan(denominators) & (np.nan_to_num(denominators) > 0)
     if not usable.any():
         return None
     numerator, denominator = float(numerators[usable].sum()), float(denominators[usable].sum())
     value = numerator / denominator * value_scale(metric, period_from, period_to)
-    return Pooled(numerator, denominator, value, tuple(rows["force_code"].to_numpy()[usable].tolist()))
+    return Pooled(numerator, denominator, value, tuple(force_codes[usable].tolist()))
 
 
 def _number(value: object) -> float | None:
@@ -324,32 +335,41 @@ def compare(frame: pd.DataFrame, metric_id: str, force_code: str, period_from: d
     value) of a part of the force (a division) set among the forces instead of the force itself: where it
     would rank, and whether it differs from England and Wales."""
     metric = METRICS[metric_id]
-    chosen = frame[frame["metric_id"] == metric_id]
-    rows = chosen.copy()
-    for column in ("numerator", "denominator", "value"):
-        rows[column] = pd.Series([_number(v) for v in rows[column]], index=rows.index, dtype=float)
-    rows = rows[rows["value"].notna()].reset_index(drop=True)
-    rows["rank"] = rank_with_ties(rows["value"]) if len(rows) else pd.Series(dtype="Int64")
-    rows["in_group"] = rows["force_code"].isin(group.peers)
-    rows["is_force"] = rows["force_code"] == force_code
+    # Arrays where the frame's operations were: a partnership's page compares three dozen measures, and
+    # pandas' overhead on 43 rows was most of each comparison's time.
+    chosen = frame[(frame["metric_id"] == metric_id).to_numpy()]
+    numbers = {column: np.array([_number(v) for v in chosen[column]], dtype=float)
+               for column in ("numerator", "denominator", "value")}
+    known = ~np.isnan(numbers["value"])
+    values = numbers["value"][known]
+    codes = chosen["force_code"].to_numpy()[known]
+    ranks = _ranks(values)
+    in_group = np.isin(codes, list(group.peers)) if group.peers else np.zeros(len(codes), dtype=bool)
+    is_force = codes == force_code
+    rows = chosen[known].reset_index(drop=True).assign(
+        numerator=numbers["numerator"][known], denominator=numbers["denominator"][known], value=values,
+        rank=ranks, in_group=in_group, is_force=is_force)
     areas = _area_names() if expected is None else dict(zip(expected["force_code"], expected["force_name"]))
-    present = set(rows["force_code"])
-    names = areas | dict(zip(rows["force_code"].tolist(), rows["force_name"].tolist()))
+    present = set(codes.tolist())
+    names = areas | dict(zip(codes.tolist(), chosen["force_name"].to_numpy()[known].tolist()))
     missing = tuple(names[c] for c in areas if c not in present)
-    peers = rows[rows["in_group"] & ~rows["is_force"]]
     msg_missing = tuple(names.get(c, c) for c in group.peers if c not in present and c != force_code)
-    england_wales = pool(rows, metric, period_from, period_to)
-    msg = pool(peers, metric, period_from, period_to) if group.peers else None
-    own = rows[rows["is_force"]]
+    numerators, denominators = numbers["numerator"][known], numbers["denominator"][known]
+    england_wales = _pool(numerators, denominators, codes, metric, period_from, period_to)
+    peers = in_group & ~is_force
+    msg = (_pool(numerators[peers], denominators[peers], codes[peers], metric, period_from, period_to)
+           if group.peers else None)
+    own = np.flatnonzero(is_force)
     if unit is not None:
         name, numerator, denominator, value = unit[0], _number(unit[1]), _number(unit[2]), _number(unit[3])
-        rank = None if value is None else int((rows["value"] > value).sum()) + 1
-        tied = value is not None and bool((rows["value"] == value).any())
+        rank = None if value is None else int((values > value).sum()) + 1
+        tied = value is not None and bool((values == value).any())
     elif len(own):
         name = names.get(force_code, force_code)
-        numerator, denominator, value = (_number(own.iloc[0][c]) for c in ("numerator", "denominator", "value"))
-        rank = int(own.iloc[0]["rank"])
-        tied = bool((rows["rank"] == rank).sum() > 1)
+        first = own[0]
+        numerator, denominator, value = (_number(numbers[c][known][first]) for c in ("numerator", "denominator", "value"))
+        rank = int(ranks[first])
+        tied = bool((ranks == rank).sum() > 1)
     else:
         name, numerator, denominator, value, rank, tied = names.get(force_code, force_code), None, None, None, None, False
     position = "no data"
