@@ -43,6 +43,17 @@ def _axis(ticks: list[float], y, percent: bool) -> str:
     return "".join(parts)
 
 
+def _vertical_scale(highest: float, plot_bottom: float):
+    """Round ticks from 0 to a tenth above ``highest``, and the y of a value on them (``plot_bottom`` for 0,
+    ``TOP`` for the last tick)."""
+    ticks = _ticks(highest * 1.1)
+
+    def y(v: float) -> float:
+        return plot_bottom - (v / ticks[-1]) * (plot_bottom - TOP)
+
+    return ticks, y
+
+
 def _frame(body: str, title: str, alt: str, height: int = HEIGHT) -> str:
     svg = (f"<svg role='img' aria-label='{_text(alt)}' viewBox='0 0 {WIDTH} {height}' width='100%' "
            f"xmlns='http://www.w3.org/2000/svg' font-family='Arial, Helvetica, sans-serif'>"
@@ -65,12 +76,8 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
     values = [v for _, points, _ in series for v in points if v is not None]
     if not values or not labels:
         return ""
-    ticks = _ticks(max(values) * 1.1)
     plot_bottom = HEIGHT - BOTTOM - 14
-
-    def y(v: float) -> float:
-        return plot_bottom - (v / ticks[-1]) * (plot_bottom - TOP)
-
+    ticks, y = _vertical_scale(max(values), plot_bottom)
     step = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
 
     def x(i: int) -> float:
@@ -122,12 +129,8 @@ def ski_slope(values: Sequence[tuple[float, str]], *, national: float | None, gr
     if not values:
         return ""
     ordered = sorted(values, key=lambda item: -item[0])
-    ticks = _ticks(max([v for v, _ in ordered] + [national or 0, group or 0]) * 1.1)
     plot_bottom = HEIGHT - BOTTOM
-
-    def y(v: float) -> float:
-        return plot_bottom - (v / ticks[-1]) * (plot_bottom - TOP)
-
+    ticks, y = _vertical_scale(max([v for v, _ in ordered] + [national or 0, group or 0]), plot_bottom)
     step = (WIDTH - LEFT - RIGHT) / len(ordered)
     colours = {"force": VERMILLION, "group": ORANGE, "other": PALE}
     parts = [_axis(ticks, y, percent)]
@@ -149,12 +152,8 @@ def grouped_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence
     values = [v for _, points, _ in series for v in points if v is not None]
     if not values or not categories:
         return ""
-    ticks = _ticks(max(values) * 1.1)
     plot_bottom = HEIGHT - BOTTOM - 14
-
-    def y(v: float) -> float:
-        return plot_bottom - (v / ticks[-1]) * (plot_bottom - TOP)
-
+    ticks, y = _vertical_scale(max(values), plot_bottom)
     step = (WIDTH - LEFT - RIGHT) / len(categories)
     width = (step - 12) / max(len(series), 1)
     parts = [_axis(ticks, y, percent)]

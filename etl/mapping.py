@@ -48,15 +48,20 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.replace("\ufeff", "").strip().lower())
 
 
-def load_mapping(path: Path | None) -> ColumnMapping:
-    if path is None:
-        return {}
+def _read_mapping_file(path: Path) -> tuple[str, dict]:
+    """The mapping file's name (for messages) and its TOML."""
     label = Path(path).name
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return label, tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise FileProblem(label, f"is not a readable TOML mapping file ({exc})",
                           'write it as TOML: [incidents] "Occurrence Ref" = "incident_id"') from exc
+
+
+def load_mapping(path: Path | None) -> ColumnMapping:
+    if path is None:
+        return {}
+    label, raw = _read_mapping_file(path)
     mapping: ColumnMapping = {}
     for table, pairs in raw.items():
         if table not in TABLES or not isinstance(pairs, dict):
@@ -76,11 +81,7 @@ def load_constants(path: Path | None) -> Constants:
     """The ``[table.values]`` sub-tables of a mapping file: a value for a column on every row."""
     if path is None:
         return {}
-    label = Path(path).name
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}  # load_mapping reports an unreadable file
+    label, raw = _read_mapping_file(path)
     constants: Constants = {}
     for table, pairs in raw.items():
         values = pairs.get(CONSTANTS) if isinstance(pairs, dict) and table in TABLES else None
