@@ -204,8 +204,9 @@ def _monthly_mart_params(period_from: date, period_to: date, breakdowns: Sequenc
 
 
 # Keys made comparable for joins (NULL never equals NULL in a join): sentinels, turned back at the end.
-_NO_MONTH = "DATE '0001-01-01'"
-_KEYED = ("unit_code, coalesce(month, " + _NO_MONTH + ") AS month_key, coalesce(breakdown, '') AS breakdown_key, "
+NO_MONTH = date(1, 1, 1)  # the month key of a row for the whole period
+NO_MONTH_SQL = f"DATE '{NO_MONTH.isoformat()}'"
+_KEYED = ("unit_code, coalesce(month, " + NO_MONTH_SQL + ") AS month_key, coalesce(breakdown, '') AS breakdown_key, "
           "coalesce(breakdown_value, '') AS value_key")
 KEY_COLUMNS = ("unit_code", "month_key", "breakdown_key", "value_key")
 
@@ -248,7 +249,7 @@ def counts_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], leve
                               units=units, forces=with_forces)
         parts.append((text, members))
     if not parts:
-        return (f"SELECT CAST(NULL AS VARCHAR) AS unit_code, {_NO_MONTH} AS month_key, '' AS breakdown_key, "
+        return (f"SELECT CAST(NULL AS VARCHAR) AS unit_code, {NO_MONTH_SQL} AS month_key, '' AS breakdown_key, "
                 "'' AS value_key WHERE false"), {}
     ctes = [f"g{i} AS MATERIALIZED (SELECT {_KEYED}, * EXCLUDE (unit_code, month, breakdown, breakdown_value) FROM ({text}))"
             for i, (text, _) in enumerate(parts)]
@@ -276,7 +277,7 @@ def count_measures(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], 
     text, params = counts_sql(con, measures, level, period_from, period_to, by_month=by_month,
                               breakdowns=breakdowns, unit_codes=unit_codes, forces=forces, source=source)
     frame = con.execute(
-        f"SELECT unit_code, CASE WHEN month_key <> {_NO_MONTH} THEN month_key END AS month, "
+        f"SELECT unit_code, CASE WHEN month_key <> {NO_MONTH_SQL} THEN month_key END AS month, "
         "nullif(breakdown_key, '') AS breakdown, CASE WHEN breakdown_key <> '' THEN value_key END AS breakdown_value, "
         f"* EXCLUDE ({', '.join(KEY_COLUMNS)}) FROM ({text})", params).df()
     frame["month"] = [None if pd.isna(m) else pd.Timestamp(m).date() for m in frame["month"]]

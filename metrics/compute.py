@@ -1,10 +1,11 @@
 """The registry's metrics for a level and a period, in the export format of the catalogue.
 
 ``compute(con, level, period_from, period_to, ...)`` asks the compiler (``metrics.compiler.counts_sql``)
-for every measure the metrics need and, in the same DuckDB query, turns numerators and denominators into
-values as the registry's conventions say: a count is its numerator; a proportion is numerator /
-denominator with a 95% Wilson interval; a rate is numerator / denominator x per, a population rate
-annualised unless the period is 12 whole months (``metrics.periods.annualising_factor``). Units pool: a
+for every measure the metrics need and, in the same DuckDB query, pairs them into each metric's numerator and
+denominator; ``_valued`` then turns them into values as the registry's conventions say, with the one home of
+each rule: a count is its numerator; a proportion is numerator / denominator with a 95% Wilson interval
+(``metrics.stats.wilson_interval``); a rate is numerator / denominator x ``metrics.comparison.value_scale``
+(per 1,000 and so on, a population rate annualised unless the period is 12 whole months). Units pool: a
 level's numerators and denominators sum to the force's, so a rate for a group of units is the sum of
 numerators over the sum of denominators, never a mean of rates. Every unit of the level gets a headline row
 for every metric (zero where nothing happened); breakdown rows follow for the categories holding a case of
@@ -19,19 +20,19 @@ from datetime import date
 from typing import Iterable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from metrics.compiler import KEY_COLUMNS, counts_sql
-from metrics.periods import annualising_factor, days_in_period, months_in_period, parse_day
+from metrics.comparison import value_scale
+from metrics.compiler import KEY_COLUMNS, NO_MONTH, NO_MONTH_SQL, counts_sql
+from metrics.periods import days_in_period, month_end, months_in_period, parse_day
 from metrics.registry import LEVELS, METRICS, Measure, Metric, all_measures
+from metrics.stats import wilson_interval
 from metrics.units import level_units
 
 COLUMNS = ["metric_id", "level", "unit_code", "unit_name", "period_from", "period_to", "breakdown",
            "breakdown_value", "numerator", "denominator", "value", "ci_low", "ci_high"]
 MONTHLY_COLUMNS = ["month", "numerator", "denominator", "value"]
-# The 97.5th percentile of the standard normal: the 95% Wilson interval's z.
-WILSON_Z = 1.959963984540054
-_NO_MONTH = date(1, 1, 1)
 _POPULATIONS = ("population", "population_16plus", "population_female_16plus")
 
 
@@ -86,15 +87,13 @@ def _metric_table(metrics: list[Metric]) -> str:
 
 
 def _export_sql(counts: str, metrics: list[Metric], *, breakdowns: bool, months: bool, unit_filter: bool) -> str:
-    """The export frame, from the compiled counts to values, in one query."""
+    """Every metric's numerator and denominator (a population for a population rate) per unit, month and
+    breakdown value, from the compiled counts, in one query; ``_valued`` turns them into values."""
     population = "CASE m.population " + " ".join(f"WHEN '{p}' THEN u.{p}" for p in _POPULATIONS) + " END"
     headline_rows = _metric_rows(metrics, breakdown_rows=False)
     detail_rows = _metric_rows(metrics, breakdown_rows=True) if breakdowns else ""
     unit_clause = " AND unit_code IN (SELECT unnest($unit_codes))" if unit_filter else ""
-    month_keys = "SELECT unnest($months) AS month_key" if months else f"SELECT DATE '{_NO_MONTH.isoformat()}' AS month_key"
-    factor = ("CASE WHEN r.month_key = DATE '0001-01-01' THEN $factor ELSE 365.25 / (date_diff('day', "
-              "greatest(r.month_key, $period_from), least(CAST(r.month_key + INTERVAL 1 MONTH AS DATE) - 1, "
-              "$period_to)) + 1) END")
+    month_keys = "SELECT unnest($months) AS month_key" if months else f"SELECT {NO_MONTH_SQL} AS month_key"
     detail = (" UNION ALL SELECT d.metric_id, d.metric_order, d.unit_code, d.month_key, d.breakdown_key, d.value_key, "
               "d.numerator, d.denominator FROM detail AS d JOIN units USING (unit_code)") if detail_rows else ""
     return f"""
@@ -117,34 +116,45 @@ rows AS (
     FROM metrics AS m CROSS JOIN units AS u CROSS JOIN months AS mo
     LEFT JOIN headline AS h ON h.metric_id = m.metric_id AND h.unit_code = u.unit_code AND h.month_key = mo.month_key
     {detail}
-),
-valued AS (
-    SELECT r.*, m.kind,
-           CASE WHEN r.denominator > 0 THEN r.numerator / r.denominator END AS ratio,
-           m.per * CASE WHEN m.annualised THEN {factor} ELSE 1 END AS scale
-    FROM rows AS r JOIN metrics AS m USING (metric_id)
-),
-wilson AS (
-    SELECT *,
-           CASE WHEN kind = 'proportion' AND denominator > 0 THEN
-               (ratio + $z * $z / (2 * denominator)) / (1 + $z * $z / denominator) END AS centre,
-           CASE WHEN kind = 'proportion' AND denominator > 0 THEN
-               $z * sqrt(greatest(ratio * (1 - ratio) / denominator + $z * $z / (4 * denominator * denominator), 0))
-               / (1 + $z * $z / denominator) END AS half
-    FROM valued
 )
-SELECT w.metric_id, w.unit_code, u.unit_name, w.month_key,
-       nullif(w.breakdown_key, '') AS breakdown,
-       CASE WHEN w.breakdown_key <> '' THEN w.value_key END AS breakdown_value,
-       w.numerator,
-       CASE WHEN w.kind <> 'count' THEN w.denominator END AS denominator,
-       CASE w.kind WHEN 'count' THEN w.numerator WHEN 'proportion' THEN w.ratio ELSE w.ratio * w.scale END AS value,
-       CASE WHEN w.centre IS NOT NULL THEN greatest(w.centre - w.half, 0) END AS ci_low,
-       CASE WHEN w.centre IS NOT NULL THEN least(w.centre + w.half, 1) END AS ci_high
-FROM wilson AS w
+SELECT r.metric_id, r.unit_code, u.unit_name, r.month_key,
+       nullif(r.breakdown_key, '') AS breakdown,
+       CASE WHEN r.breakdown_key <> '' THEN r.value_key END AS breakdown_value,
+       r.numerator, r.denominator
+FROM rows AS r
 LEFT JOIN units AS u USING (unit_code)
-ORDER BY w.metric_order, w.unit_code, w.month_key, w.breakdown_key <> '', w.breakdown_key, w.value_key
+ORDER BY r.metric_order, r.unit_code, r.month_key, r.breakdown_key <> '', r.breakdown_key, r.value_key
 """
+
+
+def _valued(frame: pd.DataFrame, period_from: date, period_to: date) -> pd.DataFrame:
+    """``value``, ``ci_low`` and ``ci_high`` from numerator and denominator, by the registry's conventions
+    (``metrics.comparison.value_scale`` for rates, ``metrics.stats.wilson_interval`` for proportions). A
+    month row is a period of its own: the part of its month inside the period."""
+    kind = frame["metric_id"].map({metric_id: metric.kind for metric_id, metric in METRICS.items()}).to_numpy()
+    num = frame["numerator"].to_numpy(dtype=float)
+    den = frame["denominator"].to_numpy(dtype=float, na_value=np.nan)
+    # One scale per metric and month (a few hundred), spread to the rows (hundreds of thousands).
+    groups = frame.groupby(["metric_id", "month_key"], sort=False)
+    spans = []
+    for metric_id, month in groups.size().index:
+        month = pd.Timestamp(month).date()
+        span = ((period_from, period_to) if month == NO_MONTH
+                else (max(month, period_from), min(month_end(month), period_to)))
+        spans.append(value_scale(METRICS[metric_id], *span))
+    scale = np.asarray(spans, dtype=float)[groups.ngroup().to_numpy()] if len(frame) else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, np.nan)
+    frame["value"] = np.where(kind == "count", num, ratio * scale)
+    frame["ci_low"] = np.nan
+    frame["ci_high"] = np.nan
+    proportion = kind == "proportion"
+    if proportion.any():
+        low, high = wilson_interval(num[proportion], den[proportion])
+        frame.loc[proportion, "ci_low"] = low
+        frame.loc[proportion, "ci_high"] = high
+    frame.loc[kind == "count", "denominator"] = np.nan
+    return frame
 
 
 def _run(con: duckdb.DuckDBPyConnection, metrics: list[Metric], level: str, period_from: date, period_to: date, *,
@@ -156,13 +166,13 @@ def _run(con: duckdb.DuckDBPyConnection, metrics: list[Metric], level: str, peri
     counts, params = counts_sql(con, measures, level, period_from, period_to, by_month=by_month, breakdowns=names,
                                 unit_codes=unit_codes, forces=forces, source=source)
     text = _export_sql(counts, metrics, breakdowns=bool(names), months=by_month, unit_filter=unit_codes is not None)
-    params = {**params, "level": level, "forces": forces, "z": WILSON_Z, "period_from": period_from,
-              "period_to": period_to, "factor": annualising_factor(period_from, period_to)}
+    params = {**params, "level": level, "forces": forces}
     if by_month:
         params["months"] = months_in_period(period_from, period_to)
     if unit_codes is not None:
         params["unit_codes"] = unit_codes
-    frame = con.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).df()
+    frame = _valued(con.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).df(), period_from,
+                    period_to)
     frame["numerator"] = pd.array(frame["numerator"].round(), dtype="Float64").astype("Int64")
     frame["denominator"] = pd.array(frame["denominator"].round(), dtype="Float64").astype("Int64")
     for column in ("breakdown", "breakdown_value"):

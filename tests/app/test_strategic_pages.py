@@ -232,7 +232,7 @@ def test_definitions_show_the_thresholds_the_figures_were_built_with(client):
 
 # --- the scrutiny pack ------------------------------------------------------------------------
 
-def test_scrutiny_pack_workbook_and_report_are_suppressed(con):
+def test_scrutiny_pack_workbook_and_report_are_suppressed(client, con):  # client: the app's data, for the period
     from app import scrutiny_pack
 
     _, year_from, year_to = _latest_year()
