@@ -109,7 +109,7 @@ def _query(name: str, table: str | None = None, reference: str | None = None, **
 
     names = {
         "table": table, "key": record_id(table), "keys": ", ".join(keys),
-        "new_keys": ", ".join(f"n.{k}" for k in keys), "stage_keys": ", ".join(f"s.{k}" for k in keys),
+        "new_keys": ", ".join(f"n.{k}" for k in keys),
         "join_new_old": join("n", "o"), "join_table_changes": join("t", "c"),
         "join_stage_changes": join("s", "c"), "join_stage_last": join("s", "last_rows"),
         "row_json": ROW_JSON, **generated,

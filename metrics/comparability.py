@@ -21,7 +21,6 @@ from metrics.registry import METRICS
 SYNTHETIC_SOURCE = "synthetic"                      # the demo's national run
 PRODUCT_SOURCE = "Computed by daperf"               # an export: "Computed by daperf from <force>'s records"
 RECORDS_SOURCE = "The records in this database"     # figures computed here, never loaded
-ILLUSTRATIVE = "illustrative"                       # an MSG source starting so is not HMICFRS's
 MSG_SIZE = 7                                        # HMICFRS's most similar groups: up to seven peers
 
 ONS_DA = "Office for National Statistics, Domestic abuse and the criminal justice system (data tool)"
@@ -94,6 +93,3 @@ def definition_note(metric_id: str, sources: Iterable[object]) -> str | None:
     return published.note
 
 
-def is_illustrative(source: object) -> bool:
-    """Whether a most similar group is the demo's illustrative one rather than HMICFRS's."""
-    return str(source or "").strip().lower().startswith(ILLUSTRATIVE)

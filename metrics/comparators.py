@@ -45,10 +45,11 @@ from metrics.comparability import (
 )
 from metrics.comparison import Funnel, exposure_scale, funnel, value_scale
 from metrics.compute import compute
-from metrics.periods import add_months, default_period, previous_period, reporting_periods, whole_months
+from metrics.periods import add_months, data_coverage, default_period, previous_period, reporting_periods, whole_months
 from metrics.registry import METRICS, Metric
 from metrics.stats import funnel_position
 from metrics.suppression import MIN_DENOMINATOR, suppress
+from metrics.units import has_tables
 from reference import geography
 
 FIGURE_COLUMNS = ["force_code", "force_name", "period_from", "period_to", "metric_id", "numerator", "denominator",
@@ -83,12 +84,13 @@ def financial_year_label(period_from: date) -> str:
 
 # --- the marts, built at load ----------------------------------------------------------------------
 
+COMPARATOR_MARTS = ("mart_comparators", "mart_msg", "mart_record_spans")
+
 def record_spans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``force_code, first_day, last_day`` of every force whose incidents the database holds."""
-    try:
-        frame = con.execute(sql("comparators/record_spans")).df()
-    except duckdb.CatalogException:  # a database built before the comparator marts: no spans known
+    if not has_tables(con, "mart_record_spans"):  # a database built before the comparator marts: none known
         return pd.DataFrame(columns=["force_code", "first_day", "last_day"])
+    frame = con.execute(sql("comparators/record_spans")).df()
     for column in ("first_day", "last_day"):
         frame[column] = [pd.Timestamp(v).date() for v in frame[column]]
     return frame
@@ -96,8 +98,8 @@ def record_spans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _covering(spans: pd.DataFrame, period_from: date, period_to: date) -> list[str]:
     """The forces whose records cover every day of the period."""
-    inside = (spans["first_day"] <= period_from) & (spans["last_day"] >= period_to)
-    return spans.loc[inside, "force_code"].tolist()
+    return [force for force, first, last in spans[["force_code", "first_day", "last_day"]].itertuples(index=False)
+            if data_coverage(period_from, period_to, first, last) == "whole"]
 
 
 def records_figures(con: duckdb.DuckDBPyConnection, period_from: date, period_to: date, forces: list[str], *,
@@ -169,7 +171,7 @@ def build_comparator_marts(con: duckdb.DuckDBPyConnection) -> None:
 # --- reading the figures of a period ------------------------------------------------------------------
 
 def has_marts(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(sql("comparators/has_marts")).fetchall()[0][0])
+    return has_tables(con, *COMPARATOR_MARTS)
 
 
 def figures(con: duckdb.DuckDBPyConnection, period_from: date, period_to: date,
@@ -299,16 +301,9 @@ def _ranks(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(np.where(np.isnan(values), pd.NA, ranks).tolist(), dtype="Int64")
 
 
-def pool(rows: pd.DataFrame, metric: Metric, period_from: date, period_to: date) -> Pooled | None:
-    """Sum of numerators over sum of denominators, in the metric's units (None when nothing pools)."""
-    numerators = pd.to_numeric(rows["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    denominators = pd.to_numeric(rows["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return _pool(numerators, denominators, rows["force_code"].to_numpy(), metric, period_from, period_to)
-
-
-def _pool(numerators: np.ndarray, denominators: np.ndarray, force_codes: np.ndarray, metric: Metric,
+def pool(numerators: np.ndarray, denominators: np.ndarray, force_codes: np.ndarray, metric: Metric,
           period_from: date, period_to: date) -> Pooled | None:
-    # Arrays, not frames: a page's tiles pool two dozen times.
+    """Sum of numerators over sum of denominators, in the metric's units (None when nothing pools)."""
     usable = ~np.isnan(numerators) & ~np.isnan(denominators) & (np.nan_to_num(denominators) > 0)
     if not usable.any():
         return None
@@ -355,9 +350,9 @@ def compare(frame: pd.DataFrame, metric_id: str, force_code: str, period_from: d
     missing = tuple(names[c] for c in areas if c not in present)
     msg_missing = tuple(names.get(c, c) for c in group.peers if c not in present and c != force_code)
     numerators, denominators = numbers["numerator"][known], numbers["denominator"][known]
-    england_wales = _pool(numerators, denominators, codes, metric, period_from, period_to)
+    england_wales = pool(numerators, denominators, codes, metric, period_from, period_to)
     peers = in_group & ~is_force
-    msg = (_pool(numerators[peers], denominators[peers], codes[peers], metric, period_from, period_to)
+    msg = (pool(numerators[peers], denominators[peers], codes[peers], metric, period_from, period_to)
            if group.peers else None)
     own = np.flatnonzero(is_force)
     if unit is not None:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from metrics.periods import is_whole_months
 from metrics.registry import FACTS, LEVELS, Fact, Measure, all_measures
+from metrics.units import has_tables
 
 KEYS = ["unit_code", "month", "breakdown", "breakdown_value"]
 GRAIN = ["force_code", "division_code", "csp_code"]
@@ -220,7 +221,7 @@ def counts_sql(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], leve
     (sentinels for no month and no breakdown); a measure's column is NULL where its group had no row."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}: use one of {', '.join(LEVELS)}.")
-    marts = source == "auto" and _has_monthly_mart(con)
+    marts = source == "auto" and has_tables(con, monthly_table("incidents", "reported_at"))
     from_mart = marts and is_whole_months(period_from, period_to)
     registered = {m.key for m in all_measures()}
     params = {**_bounds(period_from, period_to)}
@@ -287,12 +288,6 @@ def count_measures(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], 
         if measure.key not in frame:
             frame[measure.key] = np.nan
     return frame[KEYS + [m.key for m in measures]]
-
-
-def _has_monthly_mart(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND database_name = current_database()",
-        {"name": monthly_table("incidents", "reported_at")}).fetchall()[0][0])
 
 
 # --- the monthly mart, built at load ---------------------------------------------------------------

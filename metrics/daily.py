@@ -69,15 +69,21 @@ class MeetingWindow:
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday, not an England and Wales bank holiday: the days the meeting is held."""
-    return day.weekday() < SATURDAY and day not in bank_holidays(day, day)
+    # The year's holidays, asked once a year (the calendar keeps them), not once a day.
+    return day.weekday() < SATURDAY and day not in bank_holidays(date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+def _working_day_after(day: date, step: int) -> date:
+    """The first working day strictly after ``day`` going ``step`` days at a time (-1: before it)."""
+    day += timedelta(days=step)
+    while not is_working_day(day):
+        day += timedelta(days=step)
+    return day
 
 
 def previous_working_day(day: date) -> date:
     """The last working day strictly before ``day``."""
-    day -= timedelta(days=1)
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
+    return _working_day_after(day, -1)
 
 
 def latest_working_day(day: date) -> date:
@@ -106,15 +112,8 @@ def default_meeting_time(now: datetime, data_last_day: date | None, at: time | N
     at = at or meeting_time()
     day = latest_working_day(now.date())
     if data_last_day is not None and data_last_day < day:
-        day = _next_working_day(data_last_day)  # never later than ``day``, itself a working day
+        day = _working_day_after(data_last_day, 1)  # never later than ``day``, itself a working day
     return datetime.combine(day, at)
-
-
-def _next_working_day(day: date) -> date:
-    day += timedelta(days=1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def _query(

@@ -9,6 +9,11 @@ import pandas as pd
 from daperf.sqlfiles import sql
 
 
+def has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    """Whether the database holds every one of these tables (marts a database built before them lacks)."""
+    return con.execute(sql("marts/tables_exist"), {"names": list(names)}).fetchall()[0][0] == len(set(names))
+
+
 def forces(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``force_code, force_name`` of every force with records or reference tables in the database."""
     return con.execute(sql("marts/forces")).df()
