@@ -8,15 +8,15 @@ connection of its own, and read back from what the pages send.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from app import ids
 from daperf.db import connect_readonly
 from metrics import comparators
-from metrics.formatting import format_value
-from metrics.periods import default_period, previous_period
+from metrics.formatting import format_period, format_value
+from metrics.periods import add_months, default_period, month_end, previous_period, whole_months
 from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS
 from tests.comparator_fixtures import PEERS, build_force_with_comparators
 from tests.conftest import FORCE
@@ -112,13 +112,24 @@ def test_a_division_is_set_among_the_forces(client):
     assert "Would be " in text and "among 44 forces" in text
 
 
-def test_a_period_without_comparators_is_compared_over_the_latest_held(client):
-    # Three months that no comparator figures are held for: the latest held 3 months (a quarter) stand in.
-    last_quarter_end = PERIOD[1]
-    start = (last_quarter_end.replace(day=1) - timedelta(days=40)).replace(day=1)
-    payload = open_route(client, "chief", "/", f"?from={start:%Y-%m}&to={last_quarter_end:%Y-%m}").get_json()
+def test_a_period_without_comparators_is_compared_over_the_latest_held(client, compare_db):
+    # Three months that no comparator figures are held for (not a financial quarter, which is held): the
+    # latest held 3 months (a quarter) stand in.
+    start = add_months(PERIOD[1], -2)  # the three months ending with the data's last month
+    if (start.month - 1) % 3 == 0:  # a quarter (April, July, October, January): one month earlier
+        start = add_months(start, -1)
+    end = month_end(add_months(start, 2))
+    assert (start.month - 1) % 3 != 0 and whole_months(start, end) == 3
+    con = connect_readonly(compare_db)
+    try:
+        held = comparators.comparison_period(con, FORCE, start, end)
+    finally:
+        con.close()
+    assert held is not None and held != (start, end)
+    payload = open_route(client, "chief", "/", f"?from={start:%Y-%m}&to={end:%Y-%m}").get_json()
     text = json.dumps(payload)
-    assert "the latest period with every force's figures" in text or "England and Wales" in text
+    assert "the latest period with every force's figures" in text
+    assert f"Compared over {format_period(*held)}" in text
 
 
 def test_the_compare_page_lists_the_nine_indicators(client, expected):

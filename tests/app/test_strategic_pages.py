@@ -656,7 +656,9 @@ def test_a_callback_takes_its_division_from_the_scope_not_from_its_arguments(cli
 def test_tiles_monthly_series_cut_from_the_whole_series_equal_the_series_asked_for(client, con):
     """The tiles' monthly series for a period of whole months inside the data is cut from the unit's whole
     series (asked once): each month is a period of its own, so the cut must equal the series asked for the
-    period itself, to the last digit, at force and division level and for periods partly outside the data."""
+    period itself, to the last digit, at force and division level. A period starting before the data is not
+    cut (it is asked for itself): for it, this checks only that it is the series asked for the period, with
+    a row for each of its months, the two before the data as well."""
     from app import views
     from metrics.compute import monthly_series
     from metrics.periods import add_months, month_end
@@ -666,11 +668,18 @@ def test_tiles_monthly_series_cut_from_the_whole_series_equal_the_series_asked_f
         months = data.data_months()
         units = [("force", data.force_unit()[0]), *(("division", code) for code in data.divisions()["division_code"])]
         first, last = months.first_month, months.last_month
-        periods = [(first, month_end(last)), (add_months(first, 1), month_end(add_months(first, 3))),
-                   (last, month_end(last)), (add_months(first, -2), month_end(add_months(first, 2)))]
+        # The synthetic force (tests/conftest.py): 42 months of incidents, ending with last month.
+        this_month = date.today().replace(day=1)
+        assert (first, last) == (add_months(this_month, -42), add_months(this_month, -1))
+        assert len(units) == 3  # the force, NORTH and SOUTH
+        # Each period with the months it holds, counted by hand.
+        periods = [((first, month_end(last)), 42),  # the whole data
+                   ((add_months(first, 1), month_end(add_months(first, 3))), 3),  # its 2nd to 4th months
+                   ((last, month_end(last)), 1),  # its last month
+                   ((add_months(first, -2), month_end(add_months(first, 2))), 5)]  # 2 months before, 3 in
         for level, unit in units:
-            for period_from, period_to in periods:
+            for (period_from, period_to), n in periods:
                 cut = views._headline_monthly_frames(level, unit, period_from, period_to)
                 asked = monthly_series(con, HEADLINE_IDS, level, unit, period_from, period_to)
                 pd.testing.assert_frame_equal(cut, asked, check_exact=True)
-                assert len(cut) == len(HEADLINE_IDS) * len({m for m in asked["month"]})
+                assert cut["month"].nunique() == n and len(cut) == len(HEADLINE_IDS) * n
