@@ -202,6 +202,23 @@ def division_name(code: str) -> str:
     return str(match.iloc[0]["division_name"]) if len(match) else code
 
 
+def with_unit_names(frame: pd.DataFrame, division_column: str | None = "division_code",
+                    csp_column: str | None = "csp_code") -> pd.DataFrame:
+    """``frame`` with ``division_name`` and ``csp_name`` added for its division and partnership codes:
+    "Not recorded" where a row has no code or one the reference tables do not know. A column given as
+    None is not named (no ``csp_name`` when ``csp_column`` is None)."""
+    names: dict[str, pd.Series] = {}
+    if division_column:
+        divisions = data.divisions()
+        lookup = dict(zip(divisions["division_code"], divisions["division_name"]))
+        names["division_name"] = frame[division_column].map(lookup).fillna("Not recorded")
+    if csp_column:
+        csps = data.csps()
+        lookup = dict(zip(csps["csp_code"], csps["csp_name"]))
+        names["csp_name"] = frame[csp_column].map(lookup).fillna("Not recorded")
+    return frame.assign(**names)
+
+
 def _month_options(state: FilterState) -> list[dict[str, str]]:
     """The months of the data, and the months the address asks for even when the data do not reach them,
     so the controls always show the period the content is for (never a silent substitute)."""

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from app import pack_charts
+from daperf.sqlfiles import sql
 from metrics import comparators
 from metrics.compute import compute
 from metrics.formatting import format_count, format_date, format_datetime, format_interval, format_number, format_period
@@ -84,7 +85,8 @@ def _period_label(period_from: date, period_to: date) -> str:
 
 
 def _data_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
-    ((first, last),) = con.execute("SELECT data_first_day, data_last_day FROM mart_build").fetchall()
+    # app/data_months's columns: first_month, last_month, last_day, first_day, loaded_at
+    ((_, _, last, first, _),) = con.execute(sql("app/data_months")).fetchall()
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 

@@ -564,9 +564,5 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value))
 
 
-def count_text(value: Any, decimals: bool = False) -> str:
-    return format_count(value)
-
-
 def level_label(level: str) -> str:
     return label("level", level)

@@ -198,7 +198,7 @@ HEADINGS: dict[str, str] = {
     "decision_at": "Decided", "no_arrest_reason": "Reason recorded for no arrest",
     # The daily meeting's action lists and the attrition case list.
     "order_applied_at": "Order applied for", "checks_due_at": "Initial checks due", "decision_due_at": "Decision due",
-    "initial_checks_at": "Initial checks done", "hours_left": "Time to the deadline", "days_overdue": "How late",
+    "initial_checks_at": "Initial checks done", "hours_left": "Time to the deadline", "hours_overdue": "How late",
     "hours_waiting": "Waiting since the report", "hours_since_report": "Since the report",
     "incidents_12_months": "Incidents in 12 months", "first_in_12_months": "First of them",
     "latest_incident_id": "Latest incident", "latest_reported_at": "Latest reported", "latest_risk_level": "Latest risk",

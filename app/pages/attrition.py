@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from app import components, data, figures, ids
+from app import components, data, figures, ids, views
 from app.auth.context import current_principal
 from app.auth.guard import record_level
 from app.auth.policy import must_suppress
@@ -89,16 +89,11 @@ def _unit_name(level: str, unit_code: str | None) -> str:
 
 
 def _consistent(state: components.FilterState) -> components.FilterState:
-    """The division a chosen partnership is in, so the controls show what the content is for: a
-    partnership of another division than the one asked for is shown in its own division, and said so."""
+    """The division a chosen partnership is in, so the controls show what the content is for, when only the
+    partnership was given (``FilterState.from_values`` already moves a partnership of another division than
+    the one asked for to its own, and says so)."""
     row = _csp_row(state.csp) if state.csp else None
-    if row is None:
-        return state
-    if state.division and state.division != row["division_code"]:
-        state = state.with_notice(f"{row['csp_name']} is in {row['division_name']}, not in "
-                                  f"{components.division_name(state.division)}: showing {row['csp_name']} in "
-                                  f"{row['division_name']}.")
-    return state.with_(division=str(row["division_code"]))
+    return state.with_(division=str(row["division_code"])) if row is not None else state
 
 
 def _within_own_divisions(state: components.FilterState, own: list[str] | None) -> components.FilterState:
@@ -194,11 +189,6 @@ def _outcome_words(code: str) -> str:
 
 
 # --- questions ---------------------------------------------------------------------------------------
-
-
-def _forces_key() -> tuple[str, ...] | None:
-    forces = current_scope().forces
-    return tuple(forces) if forces else None
 
 
 @data.cached
@@ -405,7 +395,7 @@ def update_aggregates(from_month, to_month, _division, _csp):
     if coverage == "none":  # no figures at all, not a funnel of zeros
         return _empty(f"No records cover {period}: the data run from {format_date(months.first_day)} to "
                       f"{format_date(months.last_day)}.")
-    result = _aggregates(scope.level, scope.unit_code, state.period_from, state.period_to, _forces_key())
+    result = _aggregates(scope.level, scope.unit_code, state.period_from, state.period_to, views.forces_of(scope))
     recorded = int(result["funnel"]["crimes"].iloc[0])
     if recorded == 0:
         return _empty(f"No crimes were recorded in {where} in {period}.")
@@ -414,7 +404,7 @@ def update_aggregates(from_month, to_month, _division, _csp):
     if coverage == "part":
         summary.append(components.notice(_partial_words(state.period_from, state.period_to, months)))
     return (html.Div(summary), *_sections(scope.level, scope.unit_code, scope.division_code, state.period_from,
-                                          state.period_to, _forces_key()))
+                                          state.period_to, views.forces_of(scope)))
 
 
 @data.cached
@@ -441,15 +431,14 @@ CASE_ROWS_PER_PAGE = 10
 
 def case_list_table(cases: pd.DataFrame) -> pd.DataFrame:
     """The case list as a person reads it (and downloads it): headings, words and dates, no codes."""
-    division_names = dict(zip(data.divisions()["division_code"], data.divisions()["division_name"]))
-    csp_names = dict(zip(data.csps()["csp_code"], data.csps()["csp_name"]))
+    names = components.with_unit_names(cases)
     table = pd.DataFrame({
         heading("incident_id"): cases["incident_id"],
         heading("crime_ref"): cases["crime_ref"],
         heading("crime_recorded_at"): cases["crime_recorded_at"].map(format_date),
         heading("offence_group"): cases["offence_group"].map(lambda g: label("offence_group_band", g)),
-        heading("division_name"): cases["division_code"].map(division_names).fillna("Not recorded"),
-        heading("csp_name"): cases["csp_code"].map(csp_names).fillna("Not recorded"),
+        heading("division_name"): names["division_name"],
+        heading("csp_name"): names["csp_name"],
         heading("stage_reached"): cases["stage_reached"].map(lambda s: label("attrition_stage", s)),
         heading("stage_lost"): cases["stage_lost"].map(lambda s: "Not lost: convicted" if pd.isna(s)
                                                        else label("attrition_stage", s)),
@@ -477,7 +466,7 @@ def update_case_list(from_month, to_month, _division, _csp, stage_lost, outcome_
         return components.notice(problem)
     state = components.FilterState.from_values(from_month, to_month)
     return _case_grid(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
-                      _forces_key())
+                      views.forces_of(scope))
 
 
 @data.cached
@@ -509,7 +498,7 @@ def download_case_list(n_clicks, from_month, to_month, _division, _csp, stage_lo
         return dash.no_update
     state = components.FilterState.from_values(from_month, to_month)
     cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
-                       _forces_key())
+                       views.forces_of(scope))
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     return dcc.send_data_frame(case_list_table(cases).to_csv, f"attrition-case-list-{stamp}.csv", index=False)
 

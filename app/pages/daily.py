@@ -22,7 +22,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from app import components, data, ids
+from app import components, data, ids, views
 from app.auth.context import current_principal
 from app.auth.guard import record_level
 from app.auth.policy import can_see_aggregates
@@ -182,11 +182,6 @@ def _present_href(meeting: datetime, division: str | None, present: bool = True)
 # --- questions ---------------------------------------------------------------------------------------
 
 
-def _forces_key() -> tuple[str, ...] | None:
-    forces = current_scope().forces
-    return tuple(forces) if forces else None
-
-
 @data.cached
 def _action_lists(meeting: datetime, division: str | None, forces: tuple[str, ...] | None) -> dict[str, pd.DataFrame]:
     return daily.action_lists(data.connection(), daily.meeting_window(meeting), division, forces)
@@ -287,7 +282,7 @@ def update_summary(meeting_text, _division, view):
                        components.notice(coverage_words) if coverage_words else None])
     if coverage == "none":  # nothing to count: no zeros, no badges
         return status, None, link
-    return status, _cards(meeting, division, _forces_key()), link
+    return status, _cards(meeting, division, views.forces_of(current_scope())), link
 
 
 @data.cached
@@ -303,13 +298,6 @@ def _cards(meeting: datetime, division: str | None, forces: tuple[str, ...] | No
 # Each list's columns: (field, kind) with kind "text", "when" (a moment), "day", "number" or "chip".
 Columns = list[tuple[str, str]]
 NAMES_COLUMNS: Columns = [("division_name", "text"), ("csp_name", "text")]
-
-
-def _names(frame: pd.DataFrame) -> pd.DataFrame:
-    division_names = dict(zip(data.divisions()["division_code"], data.divisions()["division_name"]))
-    csp_names = dict(zip(data.csps()["csp_code"], data.csps()["csp_name"]))
-    return frame.assign(division_name=frame["division_code"].map(division_names).fillna("Not recorded"),
-                        csp_name=frame["csp_code"].map(csp_names).fillna("Not recorded"))
 
 
 def _when(frame: pd.DataFrame, column: str, missing: str = "Not yet") -> pd.DataFrame:
@@ -346,18 +334,16 @@ def _dvds_status(row: pd.Series) -> tuple[str, str]:
 
 def _dvds(frame: pd.DataFrame, window: daily.MeetingWindow) -> tuple[pd.DataFrame, Columns]:
     statuses = [_dvds_status(row) for _, row in frame.iterrows()]
-    # How late, from the earliest deadline missed (the checks', when they are overdue), in hours.
-    due = pd.to_datetime(frame["checks_due_at"]).where(frame["checks_overdue"], pd.to_datetime(frame["decision_due_at"]))
-    late_hours = (window.end - due) / pd.Timedelta(hours=1)
+    late_hours = frame["hours_overdue"]  # from the earliest deadline missed (sql/daily/dvds.sql)
     frame = frame.assign(
         status=[s for s, _ in statuses], status_tone=[t for _, t in statuses],
-        days_overdue=late_hours.round(1),
-        days_overdue_text=[f"{format_duration(h)} late" if h > 0 else f"due in {format_duration(h)}" for h in late_hours],
+        hours_overdue=late_hours.round(1),
+        hours_overdue_text=[f"{format_duration(h)} late" if h > 0 else f"due in {format_duration(h)}" for h in late_hours],
         route=frame["route"].map(lambda r: label("route", r)),
     )
     for column in ("received_at", "checks_due_at", "decision_due_at"):
         frame = _when(frame, column)
-    return frame, [("status", "chip"), ("days_overdue", "number"), ("application_id", "text"), ("route", "text"),
+    return frame, [("status", "chip"), ("hours_overdue", "number"), ("application_id", "text"), ("route", "text"),
                    ("received_at", "when"), ("checks_due_at", "when"), ("decision_due_at", "when"), *NAMES_COLUMNS,
                    ("subject_ref", "text"), ("potential_victim_ref", "text")]
 
@@ -427,7 +413,7 @@ def _column_def(field: str, kind: str) -> dict[str, Any]:
         definition["minWidth"] = MIN_WIDTHS[kind]
     elif field.endswith(("_ref", "_id")):
         definition["minWidth"] = 175  # a reference or a record number on one line, large type included
-    if kind in ("when", "day", "number") or field in ("hours_left",):
+    if kind in ("when", "day", "number"):
         # The value sorts (a moment's ISO key, a number); the words shown are the formatted ones.
         definition["valueFormatter"] = {"function": "shownText(params)"}
     if kind == "number":
@@ -462,7 +448,7 @@ def _list_section(key: str, meeting: datetime, division: str | None, forces: tup
     if frame.empty:
         body = html.P(f"None since the last meeting in {where}.", className="text-body-secondary")
     else:
-        shaped, columns = SHAPES[key](_names(frame), daily.meeting_window(meeting))
+        shaped, columns = SHAPES[key](components.with_unit_names(frame), daily.meeting_window(meeting))
         body = _grid(key, shaped, columns, f"{item.title}, {where}: {format_count(len(frame))}")
     # tabIndex -1: the list takes the focus when its count in the summary is followed.
     return html.Section([title, html.P(EXPLANATIONS[key], className="small mb-2"), body], id=list_anchor(key),
@@ -481,7 +467,7 @@ def update_action_lists(meeting_text, _division):
     if coverage == "none":
         return components.notice(words)
     where = components.division_name(division) if division else "every division"
-    return [_list_section(key, meeting, division, _forces_key(), where) for key in daily.ACTION_LISTS]
+    return [_list_section(key, meeting, division, views.forces_of(scope), where) for key in daily.ACTION_LISTS]
 
 
 # Print every row of every list (the grids page their rows on screen), then the browser's print dialog.

@@ -148,12 +148,12 @@ def unknown_codes_table(codes: pd.DataFrame) -> pd.DataFrame:
 
 
 def orphans_table(orphans: pd.DataFrame) -> pd.DataFrame:
-    names = dict(zip(data.divisions()["division_code"], data.divisions()["division_name"]))
+    names = components.with_unit_names(orphans, csp_column=None)
     return pd.DataFrame({
         heading("table_name"): orphans["table_name"].map(lambda t: label("table", t)),
         heading("record_id"): orphans["record_id"],
         "Incident it names": orphans["incident_id"],
-        "Division": orphans["division_code"].map(names).fillna("Not recorded"),
+        "Division": names["division_name"],
         heading("event_at"): _moments(orphans["event_at"]),
     })
 

@@ -2,7 +2,9 @@
 -- need action: initial checks not done by their due time (fact_dvds.checks_due_at), or the decision due
 -- (fact_dvds.decision_due_at) within $dvds_decision_warning_days days, or already late. The longest
 -- overdue first: each application is placed by the earliest deadline it has missed (its checks', when
--- they are overdue), else by when its decision falls due.
+-- they are overdue), else by when its decision falls due (action_due_at). How late it is at the meeting
+-- is counted from that deadline: days_overdue (to 0.1 day) and hours_overdue (exact, for the briefing to
+-- show in words), both negative while the decision is still to come.
 WITH open_applications AS (
     SELECT *
     FROM fact_dvds
@@ -34,6 +36,7 @@ SELECT
     round(date_diff('second', received_at, $window_end) / 3600.0, 1)    AS hours_since_received,
     round(date_diff('second', $window_end, decision_due_at) / 86400.0, 1) AS days_to_decision_due,
     round(date_diff('second', action_due_at, $window_end) / 86400.0, 1)   AS days_overdue,
+    date_diff('microsecond', action_due_at, $window_end) / 3600000000.0  AS hours_overdue,
     initial_checks_at,
     decision,
     division_code,
