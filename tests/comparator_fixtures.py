@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from daperf.db import atomic_write
-from etl.marts import build_marts
 from metrics.comparators import CONTRACT_COLUMNS, record_spans, records_figures, standard_periods
 from metrics.comparison import value_scale
 from metrics.registry import METRICS
 from reference import geography
+from tests.metrics.records import insert_rows
 
 PEERS = tuple(geography.forces()["force_code"][:7])
 GROUP_SOURCE = "illustrative: chosen for the tests"
@@ -61,11 +61,8 @@ def build_force_with_comparators(source: Path, path: Path, force_code: str) -> P
         rows = comparator_rows(con, force_code).assign(_batch_id="comparators-test", _loaded_at=loaded_at)
         group = pd.DataFrame({"force_code": force_code, "peer_force_code": PEERS, "source": GROUP_SOURCE,
                               "_batch_id": "comparators-test", "_loaded_at": loaded_at})
-        for table, frame in (("comparators", rows), ("msg", group)):
-            con.register("frame", frame)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")  # table names are ours
-            con.unregister("frame")
-        build_marts(con)
+        insert_rows(con, "comparators", rows, build=False)
+        insert_rows(con, "msg", group)
     return path
 
 

@@ -14,10 +14,11 @@ def person(label: str) -> str:
     return hashlib.sha256(label.encode()).hexdigest()
 
 
-def insert_rows(con, table: str, rows: list[dict]) -> None:
-    """Insert ``rows`` (dicts by column name) into ``table``, then build the marts every reader reads, as a
-    load does."""
+def insert_rows(con, table: str, rows: list[dict] | pd.DataFrame, *, build: bool = True) -> None:
+    """Insert ``rows`` (dicts by column name, or a frame) into ``table``, then build the marts every reader
+    reads, as a load does (``build=False``: several tables first, the marts once after them)."""
     con.register("new_rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")  # table names are the tests' own
     con.unregister("new_rows")
-    build_marts(con)
+    if build:
+        build_marts(con)

@@ -32,18 +32,13 @@ from metrics import comparators
 from metrics.comparability import POPULATION_NOTE, SYNTHETIC_SOURCE, definition_note
 from metrics.comparators import Group, compare, figures, rank_with_ties
 from reference import geography
+from tests.metrics.records import insert_rows
 
 ESX, KNT, SSX, SRY, HMP = "E23000028", "E23000032", "E23000033", "E23000031", "E23000030"
 FY = (date(2024, 4, 1), date(2025, 3, 31))
 NAMES = dict(zip(geography.forces()["force_code"], geography.forces()["force_name"]))
 # force -> (incidents, crimes, population 16+)
 COUNTS = {ESX: (10, 4, 10_000), KNT: (20, 6, 20_000), SSX: (5, 5, 5_000), SRY: (10, 4, 10_000)}
-
-
-def _insert(con, table: str, rows: list[dict]) -> None:
-    con.register("rows", pd.DataFrame(rows))
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")  # table names are the test's own
-    con.unregister("rows")
 
 
 def _incidents(force: str, count: int, crimes: int, first: datetime, last: datetime) -> list[dict]:
@@ -63,16 +58,18 @@ def _incidents(force: str, count: int, crimes: int, first: datetime, last: datet
 
 
 def build_forces(con) -> None:
-    _insert(con, "offence_codes", [{"offence_code": "8N", "offence_description": "Assault with injury",
-                                    "offence_group": "violence_with_injury", "is_homicide": False}])
+    insert_rows(con, "offence_codes", [{"offence_code": "8N", "offence_description": "Assault with injury",
+                                        "offence_group": "violence_with_injury", "is_homicide": False}], build=False)
     for force, (incidents, crimes, population) in {**COUNTS, HMP: (6, 3, 6_000)}.items():
-        _insert(con, "divisions", [{"force_code": force, "division_code": f"{force}-D", "division_name": "All"}])
-        _insert(con, "csps", [{"csp_code": "E2" + force[3:], "csp_name": f"{force} area", "force_code": force,
-                               "division_code": f"{force}-D", "population": population,
-                               "population_16plus": population, "population_female_16plus": population // 2}])
+        insert_rows(con, "divisions", [{"force_code": force, "division_code": f"{force}-D", "division_name": "All"}],
+                    build=False)
+        insert_rows(con, "csps", [{"csp_code": "E2" + force[3:], "csp_name": f"{force} area", "force_code": force,
+                                   "division_code": f"{force}-D", "population": population,
+                                   "population_16plus": population, "population_female_16plus": population // 2}],
+                    build=False)
         first, last = ((datetime(2025, 4, 1, 9), datetime(2025, 9, 30, 9)) if force == HMP
                        else (datetime(2024, 4, 1, 9), datetime(2025, 3, 31, 9)))
-        _insert(con, "incidents", _incidents(force, incidents, crimes, first, last))
+        insert_rows(con, "incidents", _incidents(force, incidents, crimes, first, last), build=False)
     build_marts(con)
 
 
