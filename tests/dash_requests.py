@@ -91,3 +91,14 @@ def components(tree):
     elif isinstance(tree, list):
         for item in tree:
             yield from components(item)
+
+
+def grid_rows(tree, grid: str | None = None) -> list[dict]:
+    """The rows of the grid named ``grid`` in a rendered layout or callback answer (an AssertionError when it
+    is not there); without a name, the rows of every grid in it."""
+    grids = [c["props"] for c in components(tree) if isinstance(c["props"].get("rowData"), list)]
+    if grid is None:
+        return [row for props in grids for row in props["rowData"]]
+    named = [props["rowData"] for props in grids if props.get("id") == {"type": "grid", "grid": grid}]
+    assert named, f"no grid {grid!r} in the answer"
+    return named[0]

@@ -20,7 +20,7 @@ from metrics.periods import add_months, default_period, month_end, previous_peri
 from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS
 from tests.comparator_fixtures import PEERS, build_force_with_comparators
 from tests.conftest import FORCE
-from tests.dash_requests import components, open_route, post_callback
+from tests.dash_requests import components, grid_rows, open_route, post_callback
 from tests.serving import signed_in_client
 
 USERS = """
@@ -66,11 +66,6 @@ def _text(response) -> str:
     return json.dumps(response.get_json())
 
 
-def _grid_rows(payload, grid: str) -> list[dict]:
-    return next(c["props"]["rowData"] for c in components(payload)
-                if c["props"].get("id") == {"type": "grid", "grid": grid})
-
-
 def test_the_tiles_show_the_force_beside_its_group_and_england_and_wales(client, expected):
     payload = open_route(client, "chief", "/", f"?from={PERIOD[0]:%Y-%m}&to={PERIOD[1]:%Y-%m}").get_json()
     lines = [c for c in components(payload) if c["props"].get("className") == "small mb-0 tile-comparators"]
@@ -93,7 +88,7 @@ def test_the_detail_view_compares_every_force(client, expected):
     text = json.dumps(payload)
     assert "Forces compared" in text
     result = expected["charge_rate"]
-    rows = _grid_rows(payload, "overview-ski-slope-table")
+    rows = grid_rows(payload, "overview-ski-slope-table")
     assert len(rows) == result.ranked == 44
     ours = next(r for r in rows if r["Most similar group"] == "This force")
     assert ours["Value"] == format_value(METRICS["charge_rate"], result.value) and ours["Rank"] == result.rank
@@ -134,7 +129,7 @@ def test_a_period_without_comparators_is_compared_over_the_latest_held(client, c
 
 def test_the_compare_page_lists_the_nine_indicators(client, expected):
     payload = open_route(client, "chief", "/compare").get_json()
-    rows = _grid_rows(payload, ids.page_id("compare", "standings"))
+    rows = grid_rows(payload, ids.page_id("compare", "standings"))
     assert [r["Indicator"] for r in rows] == [f"{i.number}. {i.title}" for i in INDICATORS]
     for row, indicator in zip(rows, INDICATORS):
         result = expected[indicator.headline]
@@ -187,14 +182,14 @@ def test_the_partnership_page_sets_every_rate_beside_the_force_and_england_and_w
     finally:
         con.close()
     payload = open_route(client, "chief", "/partnership", f"?period={key}&csp=E22000001").get_json()
-    key_rows = {r["Measure"]: r for r in _grid_rows(payload, "partnership-key")}
+    key_rows = {r["Measure"]: r for r in grid_rows(payload, "partnership-key")}
     assert key_rows["Charged or summonsed"]["England and Wales"] == format_value(METRICS["charge_rate"],
                                                                                  expected.england_wales.value)
     assert key_rows["Domestic abuse incidents"]["England and Wales"] == "–"  # a count is not compared
     # Every measure the pack carries is on the page: arrest, charge and outcome 16 among them.
     shown = set(key_rows)
     for indicator in INDICATORS:
-        shown |= {r["Measure"] for r in _grid_rows(payload, f"partnership-indicator-{indicator.number}")}
+        shown |= {r["Measure"] for r in grid_rows(payload, f"partnership-indicator-{indicator.number}")}
     assert {METRICS[m].name for m in METRICS if any(m in i.metric_ids for i in INDICATORS)} <= shown
     assert {"Arrest where a power of arrest existed", "Charged or summonsed",
             "Victim does not support action (outcome 16)"} <= set(key_rows)

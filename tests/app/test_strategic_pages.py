@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import data, figures, ids
-from tests.dash_requests import components, open_route, post_callback
+from tests.dash_requests import components, grid_rows, open_route, post_callback
 from app.components import FilterState, dom_id
 from daperf.db import atomic_write
 from etl.marts import build_marts
@@ -180,27 +180,9 @@ def test_scrutiny_pack_download_is_refused_for_another_partnership(client):
 def test_partnership_page_suppresses_small_counts_for_everyone(client):
     content = (ids.page_id("partnership", "content"), "children")
     response = call(client, "chief", content, *partnership_inputs(TINY_CSP))
-    rows = _grid_rows(response.get_json(), "partnership-key")
+    rows = grid_rows(response.get_json(), "partnership-key")
     incidents = next(r for r in rows if r["Measure"] == "Domestic abuse incidents")
     assert (incidents["Partnership"], incidents["Cases"]) == ("<5", "<5")  # 3 incidents in a financial year
-
-
-def _grid_rows(payload: dict, grid: str) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if props.get("id") == {"type": "grid", "grid": grid}:
-                found.extend(props["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(payload)
-    return found
 
 
 def test_definitions_page_lists_every_metric_and_what_is_not_measured(client):
@@ -574,7 +556,7 @@ def test_a_part_month_is_marked_and_left_out_of_the_control_limits(client, parti
         text = json.dumps(answer)
         assert f"{start:%B %Y} is a part month (data for only some of the days)" in text
         assert figures.PART_MONTH_LABEL in text
-        rows = _grid_rows(answer, "overview-spc-table")
+        rows = grid_rows(answer, "overview-spc-table")
         assert rows[0]["Month"] == f"{start:%B %Y}" and rows[0]["Signal"] == "Part month: not assessed"
         assert all(r["Signal"] == "Common cause" or r["Signal"].startswith("Special cause: ") for r in rows[1:])
     finally:
@@ -646,7 +628,7 @@ def test_a_callback_takes_its_division_from_the_scope_not_from_its_arguments(cli
     # The breakdown chooser: a context whose level and unit the guard cannot read gives the force's figures.
     context = {"lvl": "division", "unit_code": "SOUTH", "from": PERIOD[0].isoformat(), "to": PERIOD[1].isoformat()}
     answer = _breakdown(client, "chief", "division", "crime_conversion_rate", "victim_sex", context)
-    rows = _grid_rows(answer.get_json(), "division-breakdown-table")
+    rows = grid_rows(answer.get_json(), "division-breakdown-table")
     force = compute(con, "force", *PERIOD, metric_ids=["crime_conversion_rate"])
     female = force[(force["breakdown"] == "victim_sex") & (force["breakdown_value"] == "female")].iloc[0]
     shown = next(r for r in rows if r["Category"] == "Female")

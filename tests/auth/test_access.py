@@ -16,7 +16,7 @@ from app.auth import audit, guard, store
 from app.auth.policy import ROLES
 from tests.auth.conftest import auth_environment, sign_in
 from tests.conftest import FORCE
-from tests.dash_requests import callback_body, is_pattern, outputs_of, parse_id
+from tests.dash_requests import callback_body, grid_rows, is_pattern, outputs_of, parse_id
 
 HTML = {"Accept": "text/html"}
 
@@ -279,20 +279,7 @@ def _renamed(body: dict, name: str) -> dict:
 def _rows(response) -> list[dict]:
     import json
 
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("rowData"), list):
-                found.extend(node["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(response.data))
-    return found
+    return grid_rows(json.loads(response.data))
 
 
 def test_finding_3_a_renamed_input_is_refused_not_answered_and_the_refusal_is_logged(standalone, clients):
