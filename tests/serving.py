@@ -11,6 +11,35 @@ import pytest
 from werkzeug.serving import make_server
 
 
+# The users the page tests sign in as (proxy sign-in), one per role and scope they need.
+PAGE_USERS = """
+[users.chief]
+role = "chief_officer"
+
+[users.coordinator]
+role = "coordinator"
+
+[users.north_lead]
+role = "division_lead"
+units = ["NORTH"]
+
+[users.two_division_lead]
+role = "division_lead"
+units = ["SOUTH", "NORTH"]
+
+[users.ashford_partnership]
+role = "partnership"
+units = ["E22000001"]
+
+[users.unlinked_partnership]
+role = "partnership"
+units = ["E99999999"]
+
+[users.analyst]
+role = "analyst"
+"""
+
+
 @contextmanager
 def proxy_sign_in(folder: Path, users: str, **environment: str) -> Iterator[None]:
     """Settings for the proxy sign-in while the block runs: a request names its user in

@@ -10,39 +10,12 @@ from __future__ import annotations
 import pytest
 
 from daperf.db import connect_readonly
-from tests.serving import signed_in_client
-
-USERS = """
-[users.chief]
-role = "chief_officer"
-
-[users.coordinator]
-role = "coordinator"
-
-[users.north_lead]
-role = "division_lead"
-units = ["NORTH"]
-
-[users.two_division_lead]
-role = "division_lead"
-units = ["SOUTH", "NORTH"]
-
-[users.ashford_partnership]
-role = "partnership"
-units = ["E22000001"]
-
-[users.unlinked_partnership]
-role = "partnership"
-units = ["E99999999"]
-
-[users.analyst]
-role = "analyst"
-"""
+from tests.serving import PAGE_USERS, signed_in_client
 
 
 @pytest.fixture(scope="module")
 def client(synthetic_force_db, tmp_path_factory):
-    yield from signed_in_client(synthetic_force_db, tmp_path_factory.mktemp("pages-auth"), USERS)
+    yield from signed_in_client(synthetic_force_db, tmp_path_factory.mktemp("pages-auth"), PAGE_USERS)
 
 
 @pytest.fixture(scope="module")

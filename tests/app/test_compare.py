@@ -21,20 +21,8 @@ from metrics.registry import HEADLINE_IDS, INDICATORS, METRICS
 from tests.comparator_fixtures import PEERS, build_force_with_comparators
 from tests.conftest import FORCE
 from tests.dash_requests import components, grid_rows, open_route, post_callback
-from tests.serving import signed_in_client
+from tests.serving import PAGE_USERS, signed_in_client
 
-USERS = """
-[users.chief]
-role = "chief_officer"
-
-[users.north_lead]
-role = "division_lead"
-units = ["NORTH"]
-
-[users.ashford_partnership]
-role = "partnership"
-units = ["E22000001"]
-"""
 PERIOD = default_period(date.today())  # the data end with last month: the overview's opening view
 
 
@@ -45,7 +33,7 @@ def compare_db(synthetic_force_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(compare_db, tmp_path_factory):
-    yield from signed_in_client(compare_db, tmp_path_factory.mktemp("compare-auth"), USERS)
+    yield from signed_in_client(compare_db, tmp_path_factory.mktemp("compare-auth"), PAGE_USERS)
 
 
 @pytest.fixture(scope="module")

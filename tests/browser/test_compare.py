@@ -16,16 +16,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS, screenshot
 from tests.comparator_fixtures import build_force_with_comparators
 from tests.conftest import FORCE
-from tests.serving import proxy_sign_in, served
-
-USERS = """
-[users.chief]
-role = "chief_officer"
-
-[users.ashford]
-role = "partnership"
-units = ["E22000001"]
-"""
+from tests.serving import PAGE_USERS, proxy_sign_in, served
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +25,7 @@ def compare_url(synthetic_force_db, tmp_path_factory) -> Iterator[str]:
 
     folder = tmp_path_factory.mktemp("compare-browser")
     db = build_force_with_comparators(synthetic_force_db, folder / "force.duckdb", FORCE)
-    with proxy_sign_in(folder, USERS):
+    with proxy_sign_in(folder, PAGE_USERS):
         from app.server import create_app
 
         try:
@@ -115,7 +106,7 @@ def test_the_compare_page_opens_for_a_chief_officer_and_refuses_a_partnership_me
     expect(chief.locator("#compare-content")).to_contain_text("against the forces of England and Wales")
     screenshot(chief, "compare")
 
-    partnership = as_user("ashford")
+    partnership = as_user("ashford_partnership")
     partnership.goto("/compare")
     expect(partnership.get_by_role("alert").first).to_contain_text("Not available to you")
     expect(partnership.locator("#compare-standings-caption")).to_have_count(0)
