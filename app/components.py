@@ -125,10 +125,10 @@ class FilterState:
                            "default period instead.")
             start, end = default.period_from, default.period_to
         division, csp, metric = division or None, csp or None, metric or None
-        if division and data.database_ready() and division not in set(data.divisions()["division_code"]):
-            instead = division_name(default_division) if default_division else "all divisions"
-            notices.append(f"There is no division “{division}” in this data: showing {instead} instead.")
-            division = None
+        if division and data.database_ready():
+            division, notice = known_division(division, division_name(default_division) if default_division
+                                              else "all divisions")
+            notices += [notice] if notice else []
         division = division or default_division
         if csp and data.database_ready() and csp not in set(data.csps()["csp_code"]):
             notices.append(f"There is no partnership “{csp}” in this data: choose one from the list.")
@@ -200,6 +200,13 @@ def division_name(code: str) -> str:
     frame = data.divisions()
     match = frame[frame["division_code"] == code]
     return str(match.iloc[0]["division_name"]) if len(match) else code
+
+
+def known_division(division: str, instead: str) -> tuple[str | None, str | None]:
+    """``division`` when the data hold it, else None with the notice that says what is shown ``instead``."""
+    if division in set(data.divisions()["division_code"]):
+        return division, None
+    return None, f"There is no division “{division}” in this data: showing {instead} instead."
 
 
 def with_unit_names(frame: pd.DataFrame, division_column: str | None = "division_code",

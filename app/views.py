@@ -195,7 +195,8 @@ class Coverage:
         """A change on the previous period means something only when both are wholly inside the data."""
         return self.period == "whole" and self.previous == "whole"
 
-    def _span(self) -> str:
+    def span(self) -> str:
+        """"the data run from ... to ..." (a period with data only)."""
         return f"the data run from {format_date(self.first_day)} to {format_date(self.last_day)}"
 
     def notice(self) -> str | None:
@@ -204,10 +205,10 @@ class Coverage:
         if self.period == "none":
             if self.first_day is None:
                 return f"No data for {period}: nothing has been loaded yet."
-            return (f"No data for {period}: {self._span()}. Nothing is shown for this period; choose months "
+            return (f"No data for {period}: {self.span()}. Nothing is shown for this period; choose months "
                     "inside those dates.")
         if self.period == "part":
-            return (f"Only part of {period} has data ({self._span()}): its counts, and the rates a year worked "
+            return (f"Only part of {period} has data ({self.span()}): its counts, and the rates a year worked "
                     "from them, cover only the days with data, and it is not compared with the period before.")
         return None
 

@@ -27,7 +27,6 @@ from app.auth.policy import must_suppress
 from app.auth.scope import current_scope
 from metrics import attrition
 from metrics.formatting import format_count, format_date, format_duration, format_number, format_period
-from metrics.periods import data_coverage
 from reference.vocabulary import AWAITING_OUTCOME, heading, label, outcome_types
 
 PAGE = "attrition"
@@ -361,13 +360,13 @@ def _by_unit_section(period_from, period_to, division_code: str | None, forces) 
     ])
 
 
-def _partial_words(period_from, period_to, months) -> str:
+def _partial_words(cover: views.Coverage) -> str:
     """What a period only partly covered by the data means for its funnel."""
     words = []
-    if period_from < months.first_day:
-        words.append(f"the records start on {format_date(months.first_day)}, so the period's first days have none")
-    if period_to > months.last_day:
-        words.append(f"the records end on {format_date(months.last_day)}, so its last days have none")
+    if cover.period_from < cover.first_day:
+        words.append(f"the records start on {format_date(cover.first_day)}, so the period's first days have none")
+    if cover.period_to > cover.last_day:
+        words.append(f"the records end on {format_date(cover.last_day)}, so its last days have none")
     return "Only part of this period has data: " + "; ".join(words) + "."
 
 
@@ -390,19 +389,17 @@ def update_aggregates(from_month, to_month, _division, _csp):
     state = components.FilterState.from_values(from_month, to_month)
     period = format_period(state.period_from, state.period_to)
     where = _unit_name(scope.level, scope.unit_code)
-    months = data.data_months()
-    coverage = data_coverage(state.period_from, state.period_to, months.first_day, months.last_day)
-    if coverage == "none":  # no figures at all, not a funnel of zeros
-        return _empty(f"No records cover {period}: the data run from {format_date(months.first_day)} to "
-                      f"{format_date(months.last_day)}.")
+    cover = views.coverage(state.period_from, state.period_to)
+    if cover.empty:  # no figures at all, not a funnel of zeros
+        return _empty(f"No records cover {period}: {cover.span()}." if cover.first_day else cover.notice())
     result = _aggregates(scope.level, scope.unit_code, state.period_from, state.period_to, views.forces_of(scope))
     recorded = int(result["funnel"]["crimes"].iloc[0])
     if recorded == 0:
         return _empty(f"No crimes were recorded in {where} in {period}.")
     summary = [html.P([html.Strong(format_count(recorded)), f" crimes recorded in {where}, {period}."],
                       className="fs-5 mb-2")]
-    if coverage == "part":
-        summary.append(components.notice(_partial_words(state.period_from, state.period_to, months)))
+    if cover.period == "part":
+        summary.append(components.notice(_partial_words(cover)))
     return (html.Div(summary), *_sections(scope.level, scope.unit_code, scope.division_code, state.period_from,
                                           state.period_to, views.forces_of(scope)))
 

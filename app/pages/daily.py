@@ -84,11 +84,10 @@ def _address_notices(meeting: str | None, division: str | None, own: list[str] |
         notices.append(f"“{meeting}” is not a meeting time (a date and a time, such as "
                        f"{default_meeting:%Y-%m-%dT%H:%M}): showing the meeting at "
                        f"{_meeting_words(default_meeting)} instead.")
-    known = list(data.divisions()["division_code"])
-    if division and division not in known:
-        shown = components.division_name(own[0]) if own else "every division"
-        notices.append(f"There is no division “{division}” in this data: showing {shown} instead.")
-        division = None
+    if division:
+        division, notice = components.known_division(
+            division, components.division_name(own[0]) if own else "every division")
+        notices += [notice] if notice else []
     if own and division not in own:
         if division:
             notices.append(f"Your action lists are those of your own division: showing "
