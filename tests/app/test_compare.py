@@ -206,7 +206,6 @@ def test_the_partnership_page_offers_fixed_reporting_periods_only(client, compar
 
 def test_the_pack_stores_numbers_as_numbers_with_charts_for_every_key_measure(compare_db):
     import io
-    import time
     import zipfile
 
     import openpyxl
@@ -216,10 +215,8 @@ def test_the_pack_stores_numbers_as_numbers_with_charts_for_every_key_measure(co
     con = connect_readonly(compare_db)
     try:
         key, year_from, year_to = _year(con)
-        started = time.perf_counter()
         pack = scrutiny_pack.build_pack(con, "E22000001", year_from, year_to)
         report = scrutiny_pack.html_report(pack)
-        seconds = time.perf_counter() - started
     finally:
         con.close()
     workbook = scrutiny_pack.excel_bytes(pack)
@@ -245,4 +242,3 @@ def test_the_pack_stores_numbers_as_numbers_with_charts_for_every_key_measure(co
     assert report.count("every force, highest first") == len(pack.comparisons)
     assert report.count(" by quarter</text>") == len(scrutiny_pack.SUMMARY_METRICS)
     assert "<script" not in report and scrutiny_pack.file_stem(pack) == f"scrutiny-pack-E22000001-{key}"
-    assert seconds < 10  # measured about 1 s on the synthetic force; the bound only catches a runaway
