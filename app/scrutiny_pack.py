@@ -48,7 +48,9 @@ SAFELIVES_METRIC = "marac_cases_per_10k_women"
 TREND_QUARTERS = 8
 SUPPRESSION_NOTE = ("Small numbers are protected: counts of 1 to 4 show as <5, other counts are rounded to the "
                     "nearest 5, a rate on fewer than 10 cases is withheld, and [c] marks a number hidden so that a "
-                    "total cannot reveal it.")
+                    "total cannot reveal it. The force's, its most similar group's and England and Wales's figures "
+                    "here are worked out from counts protected the same way, so they can differ slightly from the "
+                    "force's own pages, which show exact counts to the force's own staff.")
 POOLED_NOTE = ("England and Wales and the most similar group are pooled: the forces' counts added up and divided, "
                "never an average of their rates; the group leaves the partnership's own force out.")
 

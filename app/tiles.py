@@ -23,6 +23,7 @@ import pandas as pd
 from dash import MATCH, Input, Output, State, dcc, html
 
 from app import compare_components, components, data, figures, ids, views
+from app.auth.guard import control
 from app.auth.policy import Forbidden
 from app.auth.scope import current_scope
 from app.components import FilterState
@@ -34,6 +35,9 @@ DIRECTION_BADGE = {"better": "success", "worse": "danger", "higher": "primary", 
                    "no significant change": "secondary"}
 SPARKLINE_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": True}
 NEXT_LEVEL = {"force": "division", "division": "csp"}
+# A measure's breakdown chooser (one per page, matched by page): its value is a breakdown's key.
+BREAKDOWN_SELECT = "breakdown-select"
+control({"type": BREAKDOWN_SELECT}, r"[a-z0-9_]{1,64}", "a breakdown")
 
 
 def _detail_href(page_path: str, state: FilterState, metric_id: str) -> str:
@@ -92,9 +96,11 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
         cards.append(dbc.Col(dbc.Card(dbc.CardBody(body), className="tile shadow-sm"), xs=12, md=6, xl=4, className="mb-3"))
     return html.Div([
         coverage_notice(cover),
-        html.P(f"{state.describe_period()}, compared with the same length of time before it (a test of the two "
-               "periods' totals). Sparklines show both periods month by month: diamonds mark special-cause "
-               "months, open circles part months (data for only some of their days, left out of the limits).",
+        html.P((f"{state.describe_period()}, compared with the same length of time before it (a test of the two "
+                "periods' totals). " if cover.comparable
+                else f"{state.describe_period()}. {cover.no_comparison_reason()} ")
+               + "Sparklines show both periods month by month: diamonds mark special-cause months, open circles "
+                 "part months (data for only some of their days, left out of the limits).",
                className="small"),
         dbc.Row(cards, className="tiles"),
     ])
@@ -204,7 +210,7 @@ def metric_detail(page: str, page_path: str, state: FilterState, level: str, uni
     # Breakdowns.
     if metric.breakdowns:
         sections.append(html.H3("Breakdowns", className="h4 mt-3"))
-        select_id = {"type": "breakdown-select", "page": page}
+        select_id = {"type": BREAKDOWN_SELECT, "page": page}
         sections.append(dbc.Row(dbc.Col([
             dbc.Label("Break down by", html_for=components.dom_id(select_id), className="fw-semibold"),
             dbc.Select(id=select_id, value=metric.breakdowns[0],
@@ -303,7 +309,7 @@ def breakdown_view(metric_id: str, level: str, unit_code: str | None, period_fro
 def register_callbacks(app) -> None:
     @app.callback(
         Output({"type": "breakdown-view", "page": MATCH}, "children"),
-        Input({"type": "breakdown-select", "page": MATCH}, "value"),
+        Input({"type": BREAKDOWN_SELECT, "page": MATCH}, "value"),
         State({"type": "breakdown-context", "page": MATCH}, "data"),
         State({"type": "breakdown-context", "page": MATCH}, "id"),
         prevent_initial_call=True,

@@ -80,10 +80,24 @@ def _forces(forces: Forces) -> list[str] | None:
     return list(forces) if forces else None
 
 
+def with_data(period_from: date, period_to: date) -> tuple[date, date]:
+    """The part of a period the data cover, which its figures are worked out over: a period running past the
+    data (a saved link to months not loaded yet) has its counts from the days with data, and its rates a
+    year annualised over those days, not over months with nothing in them (``Coverage.notice`` says so).
+    A period wholly inside the data, or wholly outside, is itself."""
+    span = data_span()
+    if span is None:
+        return period_from, period_to
+    start, end = max(period_from, span[0]), min(period_to, span[1])
+    return (start, end) if start <= end else (period_from, period_to)
+
+
 @data.cached
 def headline_frame(level: str, period_from: date, period_to: date, unit_codes: tuple[str, ...] | None = None,
                    forces: Forces = None, metric_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Headline rows (no breakdowns) of every metric (or of ``metric_ids``) for the level's units."""
+    """Headline rows (no breakdowns) of every metric (or of ``metric_ids``) for the level's units, over the
+    part of the period with data (``with_data``)."""
+    period_from, period_to = with_data(period_from, period_to)
     return metric_compute.compute(data.connection(), level, period_from, period_to,
                                   metric_ids=list(metric_ids) if metric_ids else None,
                                   unit_codes=list(unit_codes) if unit_codes else None, breakdowns=False,
@@ -93,6 +107,7 @@ def headline_frame(level: str, period_from: date, period_to: date, unit_codes: t
 @data.cached
 def breakdown_frame(metric_id: str, level: str, unit_code: str | None, period_from: date, period_to: date,
                     forces: Forces = None) -> pd.DataFrame:
+    period_from, period_to = with_data(period_from, period_to)
     frame = metric_compute.compute(data.connection(), level, period_from, period_to, metric_ids=[metric_id],
                                    unit_codes=[unit_code] if unit_code else None, breakdowns=True,
                                    forces=_forces(forces))
@@ -454,7 +469,7 @@ def funnel_data(metric_id: str, level: str, period_from: date, period_to: date, 
     units = headline_frame(level, period_from, period_to, None, forces)
     units = units[units["metric_id"] == metric_id].reset_index(drop=True)
     force = _row(headline_frame("force", period_from, period_to, None, forces), metric_id, None)
-    result = funnel(metric, units, force, period_from, period_to)
+    result = funnel(metric, units, force, *with_data(period_from, period_to))
     if result is None or not suppressed:
         return result
     shown = suppress(result.units[[c for c in EXPORT_COLUMNS if c in result.units.columns]])

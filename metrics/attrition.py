@@ -56,14 +56,19 @@ def _shares(counts: list[int]) -> tuple[list[float], list[float]]:
 
 def attrition_funnel(con: duckdb.DuckDBPyConnection, level: str, unit_code: str | None, period_from: date,
                      period_to: date, forces: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per stage: ``stage, crimes, share_of_previous, share_of_recorded`` (fractions 0-1; NaN
-    when the base is empty). ``cps_charged`` (a column, the same on every row) counts the files the CPS
-    decided to charge, for the CPS stage's words."""
+    """One row per stage: ``stage, crimes, share_of_previous, share_of_recorded, went_no_further``
+    (fractions 0-1; NaN when the base is empty). ``crimes`` counts each stage on its own, so the stages are
+    not nested; ``went_no_further`` counts each crime once, at the furthest stage it reached (these add up
+    to the crimes recorded, and each is the case list's ``stage_lost`` of the stage after). ``cps_charged``
+    (a column, the same on every row) counts the files the CPS decided to charge, for the CPS stage's
+    words."""
     wide = _cohort_query(con, "attrition/funnel", level, unit_code, period_from, period_to, forces).iloc[0]
     counts = [int(wide[stage]) for stage in STAGES]
     of_previous, of_recorded = _shares(counts)
     return pd.DataFrame({"stage": list(STAGES), "crimes": counts, "share_of_previous": of_previous,
-                         "share_of_recorded": of_recorded, "cps_charged": int(wide["cps_charged"])})
+                         "share_of_recorded": of_recorded,
+                         "went_no_further": [int(wide[f"furthest_{stage}"]) for stage in STAGES],
+                         "cps_charged": int(wide["cps_charged"])})
 
 
 def attrition_by_unit(con: duckdb.DuckDBPyConnection, level: str, period_from: date, period_to: date,

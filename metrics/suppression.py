@@ -12,7 +12,10 @@ optionally ``ci_low, ci_high``):
    interval are withheld too, because value × denominator (or numerator ÷ value) would give the hidden
    number back. So a proportion is shown only when its numerator is 0 or at least 5 and its
    denominator is at least 10.
-4. **Secondary suppression.** Cells that add up to a shown total must not let the total reveal a
+4. **No group attribute through a small base.** A rate's or proportion's numerator over a denominator
+   of 1 to 4 is hidden as well, even when it is 0 (shown ``"[c]"``): "0 of <5 victims were repeat
+   victims" says that none of those few people was one.
+5. **Secondary suppression.** Cells that add up to a shown total must not let the total reveal a
    hidden cell. The groups are (a) a metric's breakdown rows (one breakdown, e.g. ``victim_sex``) under
    its headline row for the same unit and period, and (b) the division rows, and separately the CSP rows,
    under the force row for the same metric, breakdown value and period, when the frame holds both, and
@@ -26,7 +29,7 @@ optionally ``ci_low, ci_high``):
    value may well be 5 or more. Groups are treated as additive even where they are not quite (records a
    force cannot place count at force level only): that can only hide more, never less.
 
-5. **Rounding, so that differences give nothing away.** After suppression, every count still shown
+6. **Rounding, so that differences give nothing away.** After suppression, every count still shown
    (a count, and a rate's numerator and its denominator when that is a count of cases) is rounded to the
    nearest multiple of 5 (``ROUND_BASE``; 5, 6, 7 show as 5, 8 to 12 as 10), and a rate, a proportion and
    its interval are worked out from the rounded counts (a population, a public figure, is not rounded).
@@ -63,6 +66,7 @@ REASON_SMALL_COUNT = "count under 5"
 REASON_SMALL_NUMERATOR = "numerator under 5"
 REASON_SMALL_DENOMINATOR = "denominator under 10"
 REASON_SECONDARY = "protects a hidden cell in the same total"
+REASON_SMALL_BASE = "its base is under 5"
 
 _INTERVAL_COLUMNS = ("ci_low", "ci_high")
 _KEY_COLUMNS = ("metric_id", "level", "unit_code", "period_from", "period_to", "breakdown", "breakdown_value")
@@ -76,7 +80,7 @@ def _is_small(x: np.ndarray) -> np.ndarray:
 
 
 def suppress_value(count):
-    """One count for a tile: ``"<5"`` for 1 to 4, otherwise the count rounded to the nearest 5 (rule 5);
+    """One count for a tile: ``"<5"`` for 1 to 4, otherwise the count rounded to the nearest 5 (rule 6);
     None/NaN pass through."""
     if count is None or count is pd.NA:
         return count
@@ -212,7 +216,7 @@ def _population_rows(df: pd.DataFrame) -> np.ndarray:
 def _round_shown(out: pd.DataFrame, original: pd.DataFrame, is_count: np.ndarray, withheld: np.ndarray,
                  base: int) -> None:
     """Round every shown count to ``base`` and rework rates, proportions and intervals from the rounded
-    counts (rule 5 of the module docstring); in place on ``out``."""
+    counts (rule 6 of the module docstring); in place on ``out``."""
     from metrics.stats import wilson_interval
 
     population = _population_rows(original)
@@ -272,7 +276,7 @@ def suppress(
     the CSP rows under their division's row as groups, for a frame holding both levels. ``hide_last``
     names breakdown values that secondary suppression picks only when nothing else will do (the victim
     profile's ``not_known``, whose count is also the gap between all victims and the known ones).
-    ``round_to``: the rounding base of rule 5 (None: no rounding). Adds ``suppressed`` (bool) and
+    ``round_to``: the rounding base of rule 6 (None: no rounding). Adds ``suppressed`` (bool) and
     ``suppressed_reason``.
     """
     out = df.copy()
@@ -286,13 +290,17 @@ def suppress(
 
     hide_num_primary = _is_small(count_cell)
     hide_den_primary = _is_small(den)
+    # Rule 4: a numerator over a denominator of 1 to 4 would say something of every person in that small
+    # group ("0 of <5 victims were repeat victims": none of them was), so it is hidden too, and shown as
+    # confidential ("[c]": it may be 0) like a secondary cell.
+    base_hidden = ~is_count & hide_den_primary & ~hide_num_primary
     groups = _additive_groups(out.reset_index(drop=True), csp_divisions)
     last_resort = (
         out["breakdown_value"].isin(list(hide_last)).to_numpy()
         if hide_last and "breakdown_value" in out.columns
         else None
     )
-    hide_num_secondary = _secondary(count_cell, hide_num_primary, groups, last_resort)
+    hide_num_secondary = _secondary(count_cell, hide_num_primary | base_hidden, groups, last_resort) | base_hidden
     hide_den_secondary = _secondary(den, hide_den_primary, groups, last_resort)
     hide_num = hide_num_primary | hide_num_secondary
     hide_den = hide_den_primary | hide_den_secondary
@@ -310,7 +318,10 @@ def suppress(
         reasons[i].append(REASON_SMALL_DENOMINATOR)
     for i in np.flatnonzero(hide_den_primary & ~small_base):
         reasons[i].append(REASON_SMALL_DENOMINATOR)  # a denominator of 1-4 is under 10 as well
-    for i in np.flatnonzero((hide_num_secondary & ~hide_num_primary) | (hide_den_secondary & ~hide_den_primary)):
+    for i in np.flatnonzero(base_hidden):
+        reasons[i].append(REASON_SMALL_BASE)
+    for i in np.flatnonzero((hide_num_secondary & ~hide_num_primary & ~base_hidden)
+                            | (hide_den_secondary & ~hide_den_primary)):
         reasons[i].append(REASON_SECONDARY)
 
     def marked(values: pd.Series, primary: np.ndarray, secondary: np.ndarray) -> pd.Series:

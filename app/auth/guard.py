@@ -27,13 +27,18 @@ Every callback is also checked against:
 - any (level, unit) context a store passes in (``{"level": ..., "unit": ...}``): the same rule;
 - the page it belongs to (``ids.page_id(page, ...)`` prefix, a filter id's ``page``, or the path the
   Dash Pages router is asked to render): ``PAGE_RULES``.
-Filter values must look like what they are (a month, a code, a time): anything else is 400.
+Filter values, and the values of the controls pages declare with ``control`` (a stage, an outcome, a
+breakdown), must be one string that looks like what it is (a real month, a code, a time): anything else,
+a list or a number included, is 400. A suppressed audience (partnership) is held to whole financial years
+and their quarters inside the data on every callback, whatever carries the period (month filters, a
+reporting period, a store's days): anything else could be differenced (``_check_reporting_periods``).
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
@@ -58,14 +63,15 @@ WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 
 # What each filter's value must look like when a control sends it.
 _CODE = r"[A-Za-z0-9_-]{1,32}"
+_MONTH = r"[12]\d{3}-(0[1-9]|1[0-2])"  # a real month, so what the log records is what was queried
 FILTER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "force": (re.compile(rf"^{_CODE}$"), "a force code"),
     "division": (re.compile(rf"^{_CODE}$"), "a division code"),
     "csp": (re.compile(rf"^{_CODE}$"), "a partnership code"),
-    "from": (re.compile(r"^\d{4}-\d{2}$"), "a month (YYYY-MM)"),
-    "to": (re.compile(r"^\d{4}-\d{2}$"), "a month (YYYY-MM)"),
+    "from": (re.compile(rf"^{_MONTH}$"), "a month (YYYY-MM)"),
+    "to": (re.compile(rf"^{_MONTH}$"), "a month (YYYY-MM)"),
     # A financial year or quarter (2025-26, 2025-26-Q1), or a compared period of months (2025-11:2026-10).
-    "period": (re.compile(r"^\d{4}-\d{2}(-Q[1-4]|:\d{4}-\d{2})?$"), "a reporting period (e.g. 2025-26)"),
+    "period": (re.compile(rf"^([12]\d{{3}}-\d{{2}}(-Q[1-4])?|{_MONTH}:{_MONTH})$"), "a reporting period (e.g. 2025-26)"),
     "metric": (re.compile(r"^[a-z0-9_]{1,64}$"), "a measure's name"),
     "meeting": (re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"), "a date and time"),
 }
@@ -99,6 +105,10 @@ class RecordLevelOutput:
 
 RECORD_LEVEL: dict[str, RecordLevelOutput] = {}
 
+# Controls that are not filters (a stage, an outcome, a breakdown, the audit log's action and user), keyed
+# by id (or by the ``type`` of a pattern-matching id): what each one's value must look like.
+CONTROL_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {}
+
 
 def _id_key(component_id: str | Mapping[str, Any]) -> str:
     if isinstance(component_id, str):
@@ -113,6 +123,23 @@ def record_level(
     them; returns the id. ``view`` names it in the audit log."""
     RECORD_LEVEL[_id_key(component_id)] = RecordLevelOutput(view, export, division_from)
     return component_id
+
+
+def control(component_id: str | Mapping[str, Any], pattern: str, what: str) -> str | Mapping[str, Any]:
+    """Declare what a control's ``value`` must look like (``pattern``, a regular expression matched whole;
+    ``what``, its description for the 400 answer); returns the id. A pattern-matching id is declared by its
+    ``type``. An empty value is always accepted."""
+    key = component_id if isinstance(component_id, str) else str(component_id["type"])
+    CONTROL_FORMATS[key] = (re.compile(rf"^(?:{pattern})$"), what)
+    return component_id
+
+
+def _control_format(component_id: Any) -> tuple[re.Pattern[str], str] | None:
+    if isinstance(component_id, str):
+        return CONTROL_FORMATS.get(component_id)
+    if isinstance(component_id, dict) and isinstance(component_id.get("type"), str):
+        return CONTROL_FORMATS.get(component_id["type"])
+    return None
 
 
 def declared_record_level(component_id: str | Mapping[str, Any]) -> RecordLevelOutput | None:
@@ -239,10 +266,13 @@ class CallbackRequest:
 
     output_ids: list[str | dict] = field(default_factory=list)
     filters: dict[str, Any] = field(default_factory=dict)  # FILTER_NAMES -> value
+    filter_controls: set[str] = field(default_factory=set)  # the filters the callback takes, empty or not
     values_by_id: dict[str, Any] = field(default_factory=dict)  # plain string id -> value
     pages: set[str] = field(default_factory=set)
     # (level, unit) pairs carried in stores, e.g. a tile's {"level": "csp", "unit": "E22...", ...} context.
     unit_contexts: list[tuple[str, str | None]] = field(default_factory=list)
+    # (from, to) days carried in those stores (a breakdown's period).
+    period_contexts: list[tuple[date, date]] = field(default_factory=list)
 
 
 def _flatten(items: Any) -> Iterable[dict]:
@@ -251,6 +281,13 @@ def _flatten(items: Any) -> Iterable[dict]:
     elif isinstance(items, list):
         for item in items:
             yield from _flatten(item)
+
+
+def _context_day(value: Any) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise MalformedRequest("a period's day must be a date (YYYY-MM-DD)") from None
 
 
 def _query_filters(search: str | None) -> dict[str, str]:
@@ -268,16 +305,20 @@ def _page_of_id(component_id: str | dict) -> str | None:
     return None
 
 
+def _checked_value(value: Any, pattern: re.Pattern[str], message: str) -> Any:
+    """One control's value, refused (400) unless it is empty or one string of the control's shape (no
+    control of this app holds a list)."""
+    if value in (None, ""):
+        return value
+    if not isinstance(value, str) or not pattern.match(value):
+        raise MalformedRequest(message)
+    return value
+
+
 def _checked_filter(name: str, value: Any) -> Any:
     """A filter control's value, refused (400) unless it is empty or looks like what the filter holds."""
     pattern, what = FILTER_FORMATS.get(name, ANY_CODE)
-    values = value if isinstance(value, list) else [value]
-    for each in values:
-        if each in (None, ""):
-            continue
-        if not isinstance(each, str) or not pattern.match(each):
-            raise MalformedRequest(f"the {name} filter must be {what}")
-    return value
+    return _checked_value(value, pattern, f"the {name} filter must be {what}")
 
 
 def parse_callback(body: Any) -> CallbackRequest:
@@ -294,8 +335,15 @@ def parse_callback(body: Any) -> CallbackRequest:
             if unit is not None and not _is_scalar(unit):
                 raise MalformedRequest("a unit must be a code")
             request.unit_contexts.append((value["level"], None if unit is None else str(unit)))
+            if "from" in value or "to" in value:
+                request.period_contexts.append((_context_day(value.get("from")), _context_day(value.get("to"))))
+        if prop == "value" and _control_format(component_id):
+            pattern, what = _control_format(component_id)
+            _checked_value(value, pattern, f"this control's value must be {what}")
         if isinstance(component_id, dict) and component_id.get("type") == ids.FILTER_TYPE:
             name = component_id.get("name")
+            if name in ids.FILTER_NAMES:
+                request.filter_controls.add(name)
             if name in ids.FILTER_NAMES and value not in (None, "", []):
                 request.filters[name] = _checked_filter(name, value)
             page = _page_of_id(component_id)
@@ -303,6 +351,9 @@ def parse_callback(body: Any) -> CallbackRequest:
                 request.pages.add(page)
         elif isinstance(component_id, str):
             request.values_by_id[component_id] = value
+            if component_id == PAGES_LOCATION and value is not None and (
+                    not isinstance(value, str) or (prop == "pathname" and not value.startswith("/"))):
+                raise MalformedRequest("the page's address must be a path")
             if component_id == PAGES_LOCATION and prop == "search" and isinstance(value, str):
                 for name, query_value in _query_filters(value).items():
                     request.filters.setdefault(name, query_value)
@@ -318,9 +369,10 @@ def parse_callback(body: Any) -> CallbackRequest:
 
 
 def check_unit_filters(principal: Principal, filters: Mapping[str, Any]) -> None:
-    """The units a request names (its query string: pages, downloads) must be ones the principal may see
-    figures for; the same rule as ``resolve_scope``, for a request that is not a callback."""
-    resolve_scope(principal, {name: filters[name] for name in UNIT_FILTERS if name in filters})
+    """The units a request names in its query string (a page opened from an address) must be ones the
+    principal may see figures for; the same rule as ``resolve_scope`` for a page opened from an address: a
+    partnership outside the division also named is the unit, and the page says the address named another."""
+    resolve_scope(principal, {name: filters[name] for name in UNIT_FILTERS if name in filters}, navigation=True)
 
 
 @dataclass(frozen=True)
@@ -395,14 +447,53 @@ def check_callback(principal: Principal, body: Any, callback_map: Mapping[str, d
         if declared:
             raise RecordLevelRefused(str(refused), declared[0], asked) from refused
         raise
+    if scope.suppressed and not navigation:
+        _check_reporting_periods(request)
     set_current_scope(scope)
     for output in declared:
         if not scope.may_see_records:
             where = f"division {scope.division_code}" if scope.division_code else "the whole force"
             raise RecordLevelRefused(f"Not permitted: {output.view} for {where}", output, asked)
-    # What the query used: the resolved scope, and the period and meeting asked for.
+    # What the query used: the resolved scope, the period the callbacks work out from the months asked
+    # (the default for a month not given), and the meeting asked for.
     used = {**{k: v for k, v in asked.items() if k not in UNIT_FILTERS}, **scope.filters}
+    if declared and {"from", "to"} & request.filter_controls:
+        used.update(_period_used(asked.get("from"), asked.get("to")))
     return [AuditIntent("export" if d.export else "view", d.view, used) for d in declared]
+
+
+REPORTING_PERIODS_ONLY = ("Not permitted: partnership figures are for financial years and their quarters only, "
+                          "so that small numbers cannot be worked out from overlapping periods")
+
+
+def _check_reporting_periods(request: CallbackRequest) -> None:
+    """Small numbers stay hidden only if nobody can subtract one period from an overlapping one, so a
+    suppressed audience is given whole financial years and their quarters inside the data, and nothing
+    else (the partnership page offers only these): any other period a request carries is refused."""
+    from app import data
+    from metrics.periods import month_end, reporting_periods
+
+    months = data.data_months()
+    periods = reporting_periods(months.first_day, months.last_day) if months else []
+    asked = list(request.period_contexts)
+    if "from" in request.filters or "to" in request.filters:
+        start, end = request.filters.get("from"), request.filters.get("to")
+        if not (start and end):
+            raise Forbidden(REPORTING_PERIODS_ONLY)
+        asked.append((date.fromisoformat(f"{start}-01"), month_end(date.fromisoformat(f"{end}-01"))))
+    if "period" in request.filters and request.filters["period"] not in {key for key, _, _ in periods}:
+        raise Forbidden(REPORTING_PERIODS_ONLY)
+    if any(pair not in {(start, end) for _, start, end in periods} for pair in asked):
+        raise Forbidden(REPORTING_PERIODS_ONLY)
+
+
+def _period_used(from_month: str | None, to_month: str | None) -> dict[str, str]:
+    from app.components import FilterState, period_order_problem
+
+    if period_order_problem(from_month, to_month):  # the page says so and shows no records
+        return {"from": from_month, "to": to_month}
+    state = FilterState.from_values(from_month, to_month)
+    return {"from": f"{state.period_from:%Y-%m}", "to": f"{state.period_to:%Y-%m}"}
 
 
 def _check_pages(principal: Principal, request: CallbackRequest) -> None:

@@ -2,8 +2,8 @@
 
 - chief_officer, coordinator: every view, force-wide, case lists included (pseudonymised).
 - division_lead: force aggregates; case lists and daily action lists for their own division(s) only.
-- partnership: aggregates for their own CSP(s) and force totals, always suppressed; never a case list,
-  a pseudonymised reference or an unsuppressed export.
+- partnership: aggregates for their own CSP(s) and force totals, always suppressed and for financial years
+  and their quarters only; never a case list, a pseudonymised reference or an unsuppressed export.
 - analyst: aggregates and data quality force-wide; may run loads.
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from app import components, data, figures, ids, views
 from app.auth.context import current_principal
-from app.auth.guard import record_level
+from app.auth.guard import control, record_level
 from app.auth.policy import must_suppress
 from app.auth.scope import current_scope
 from metrics import attrition
@@ -40,8 +40,8 @@ FUNNEL = ids.page_id(PAGE, "funnel")
 OUTCOMES = ids.page_id(PAGE, "outcomes")
 TIMINGS = ids.page_id(PAGE, "timings")
 BY_UNIT = ids.page_id(PAGE, "by-unit")
-STAGE_LOST = ids.page_id(PAGE, "stage-lost")
-OUTCOME_TYPE = ids.page_id(PAGE, "outcome-type")
+STAGE_LOST = control(ids.page_id(PAGE, "stage-lost"), r"[a-z_]{1,32}", "a stage")
+OUTCOME_TYPE = control(ids.page_id(PAGE, "outcome-type"), r"[A-Za-z0-9_]{1,32}", "an outcome type")
 PARTNERSHIPS = ids.page_id(PAGE, "partnerships")
 CASE_LIST = record_level(ids.page_id(PAGE, "case-list"), view="attrition case list")
 CASE_CSV_BUTTON = ids.page_id(PAGE, "case-list-csv")
@@ -62,6 +62,11 @@ CPS_STAGE_WORDS = ("A file counts as sent to the CPS when a CPS decision is reco
                    "to take no further action, an out-of-court disposal, or still awaited). The police charge "
                    "some offences themselves, without the CPS, so a charge does not always follow a file to the "
                    "CPS and this stage is not a copy of the charge stage.")
+STAGES_WORDS = ("Each stage counts every crime that reached it, on its own (a summons without an arrest still "
+                "counts as a charge), so one stage less the next is not the number lost between them. "
+                "“Went no further” counts each crime once, at the furthest stage it reached; these add up to "
+                "the crimes recorded, and the case list's “Stage lost” choices list exactly these crimes (lost "
+                "before the stage after).")
 
 
 def _unit(state: components.FilterState) -> tuple[str, str | None]:
@@ -233,6 +238,7 @@ def funnel_table(funnel: pd.DataFrame) -> pd.DataFrame:
         "Share of the stage before": ["" if stage == "recorded" else _share(value)
                                       for stage, value in zip(funnel["stage"], funnel["share_of_previous"])],
         "Share of crimes recorded": funnel["share_of_recorded"].map(_share),
+        "Went no further": funnel["went_no_further"].map(format_count),
     })
 
 
@@ -257,6 +263,8 @@ def _funnel_section(funnel: pd.DataFrame, where: str) -> html.Div:
     return html.Div([
         dbc.Table.from_dataframe(table, striped=False, bordered=False, hover=False, size="sm",
                                  className="funnel-table mb-2", id=ids.page_id(PAGE, "conversions")),
+        html.P([html.Strong("Reading the stages. "), STAGES_WORDS], className="small",
+               id=ids.page_id(PAGE, "stages-words")),
         html.P([html.Strong("The CPS stage. "), CPS_STAGE_WORDS, " ", cps_words], className="small",
                id=ids.page_id(PAGE, "cps-stage")),
         components.chart(figure, summary, "attrition-funnel"),
@@ -277,9 +285,14 @@ def _outcome_section(outcomes: pd.DataFrame) -> html.Div:
     counts = dict(zip(outcomes["outcome_type"], outcomes["crimes"]))
     callouts = [
         html.Li([html.Strong(f"Outcome {code}: "), f"{format_count(counts.get(code, 0))} crimes "
-                 f"({_share(share.get(code, 0.0))} of the cohort) — {label('outcome_type', code).lower()}"])
+                 f"({_share(share.get(code, 0.0))} of the crimes recorded) — {label('outcome_type', code).lower()}"])
         for code in ("15", "16")
     ]
+    # The overview's outcome measures are shares of the outcomes assigned; these are of every crime
+    # recorded, those still awaiting an outcome included, so they are smaller: say which base is which.
+    callouts.append(html.Li("These are shares of every crime recorded, those still awaiting an outcome "
+                            "included; the force overview's outcome measures are shares of the outcomes "
+                            "assigned, so they are higher.", className="small text-body-secondary"))
     table = pd.DataFrame({
         "Outcome": outcomes["category"],
         "Crimes": outcomes["crimes"].map(format_count),

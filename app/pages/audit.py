@@ -6,6 +6,7 @@ write them, the filters by the names of the units and months they chose.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping
 
 import dash
@@ -16,6 +17,7 @@ from dash import Input, Output, callback, html
 from app import components, data, ids
 from app.auth.audit import ACTIONS, AuditEntry, read_audit
 from app.auth.context import current_principal
+from app.auth.guard import control
 from app.auth.policy import can_read_audit_log, require
 from metrics.formatting import format_count, format_datetime
 from reference.vocabulary import codes, label
@@ -27,8 +29,8 @@ LONDON = "Europe/London"
 
 dash.register_page(__name__, path="/audit", name="Audit log", order=90, title="Audit log")
 
-ACTION = ids.page_id(PAGE, "action")
-USER = ids.page_id(PAGE, "user")
+ACTION = control(ids.page_id(PAGE, "action"), r"[a-z_]{1,32}", "an action")
+USER = control(ids.page_id(PAGE, "user"), r"[^\x00-\x1f\x7f]{1,128}", "a user name")
 TABLE = ids.page_id(PAGE, "table")
 
 
@@ -105,13 +107,26 @@ def filters_words(filters: Mapping[str, Any]) -> str:
             words.append("a period not recognised")
     if filters.get("request") == "malformed":
         words.append("a request that was not the one the page makes")
-    for key, words_for in (("from", "from"), ("to", "to")):
+    for key in ("from", "to"):
         if filters.get(key):
-            month = pd.Timestamp(f"{filters[key]}-01") if len(str(filters[key])) == 7 else pd.Timestamp(filters[key])
-            words.append(f"{words_for} {month:%B %Y}")
+            month = _when(filters[key], month=True)
+            words.append(f"{key} {month:%B %Y}" if month is not None else f"{key} a month not recognised")
     if filters.get("meeting"):
-        words.append(f"meeting: {format_datetime(pd.Timestamp(filters['meeting']), with_year=True)}")
+        meeting = _when(filters["meeting"])
+        words.append(f"meeting: {format_datetime(meeting, with_year=True)}" if meeting is not None
+                     else "a meeting time not recognised")
     return "; ".join(words)
+
+
+def _when(value: Any, *, month: bool = False) -> datetime | None:
+    """A logged month (YYYY-MM) or time, or None for anything else: a refused request's row records what
+    was asked, which may be anything, and one odd row must not stop the log being read."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(f"{value}-01" if month and len(value) == 7 else value)
+    except ValueError:
+        return None
 
 
 def entries_table(entries: list[AuditEntry]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import dash
-from dash import Output, callback, html
+import dash_bootstrap_components as dbc
+from dash import Output, callback, dcc, html
 
 from app import components, data, ids, tiles, views
 from app.auth.policy import Forbidden
@@ -26,11 +27,26 @@ def _force_scope() -> Scope:
     return scope if scope.level == "force" else scope.at("force", None)
 
 
+def _for_partnership(scope: Scope) -> html.Div:
+    """A partnership audience is given the force beside its own partnership, for financial years and their
+    quarters only (any month range would let small numbers be worked out by subtraction; see
+    ``app.auth.guard``): on the Partnership page, to which this page points them."""
+    names = dict(zip(data.csps()["csp_code"], data.csps()["csp_name"]))
+    return dbc.Alert([
+        html.P("As a partnership member you see the force's figures beside your partnership's, for financial "
+               "years and their quarters, on the Partnership page:", className="mb-1"),
+        html.Ul([html.Li(dcc.Link(names.get(code, code), href=f"/partnership?csp={code}"))
+                 for code in sorted(scope.principal.units, key=lambda c: names.get(c, c))], className="mb-0"),
+    ], color="info", className="mt-3")
+
+
 def _tiles(state: FilterState):
     try:
         scope = _force_scope()
     except Forbidden as exc:
         return components.refusal(str(exc))
+    if scope.suppressed:
+        return _for_partnership(scope)
     return tiles.tiles_grid(PAGE, PATH, state, "force", None, suppressed=scope.suppressed,
                             forces=views.forces_of(scope))
 
@@ -40,6 +56,8 @@ def _detail(state: FilterState):
         scope = _force_scope()
     except Forbidden as exc:
         return components.refusal(str(exc))
+    if scope.suppressed:
+        return _for_partnership(scope)
     return tiles.metric_detail(PAGE, PATH, state, "force", None, suppressed=scope.suppressed,
                                forces=views.forces_of(scope))
 
@@ -49,6 +67,11 @@ def layout(**query):
         "Force overview", "The nine routine-monitoring indicators for the whole force, for the chief officer team.")
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
+    try:
+        if _force_scope().suppressed:  # no period controls to offer them here
+            return html.Div([heading, _for_partnership(_force_scope())])
+    except Forbidden as exc:
+        return html.Div([heading, components.refusal(str(exc))])
     state = FilterState.from_query(query)
     parts = [heading, components.filter_bar(PAGE, state, FIELDS)]
     if state.metric:

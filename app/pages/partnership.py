@@ -279,7 +279,7 @@ def layout(period: str | None = None, csp: str | None = None, **query):
         view = replace(view, csp=offered[0])
     downloads = html.Section([
         html.H2("Scrutiny pack", className="h4"),
-        html.P("Every measure above, its breakdowns, a trend chart for each key measure, every force for each key "
+        html.P("Every measure on this page, its breakdowns, a trend chart for each key measure, every force for each key "
                "rate, the victim profile and the definitions, for the reporting period chosen, protected for "
                "sharing.", className="small"),
         dbc.Button("Download the workbook (Excel)", id=PACK_XLSX, color="primary", className="me-2 mb-2"),

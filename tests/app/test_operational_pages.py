@@ -189,9 +189,20 @@ def test_partnership_user_is_refused_the_case_list(client):
     assert download.status_code == 403
 
 
+def _last_whole_quarter() -> tuple[str, str]:
+    """The data's last whole quarter of a financial year (ending in March, June, September or December)."""
+    end = LAST_MONTH
+    while end.month not in (3, 6, 9, 12):
+        end = (end - timedelta(days=1)).replace(day=1)
+    return f"{end.replace(month=end.month - 2):%Y-%m}", f"{end:%Y-%m}"
+
+
 def test_partnership_user_sees_no_unsuppressed_attrition_figures(client):
-    # The guard lets a partnership user ask about their own CSP; the page refuses unsuppressed counts.
-    response = call(client, "ashford_partnership", AGGREGATE_OUTPUTS, attrition_inputs(csp="E22000001"))
+    # The guard lets a partnership user ask about their own CSP for a reporting period (a quarter here);
+    # the page refuses unsuppressed counts.
+    quarter_from, quarter_to = _last_whole_quarter()
+    response = call(client, "ashford_partnership", AGGREGATE_OUTPUTS,
+                    attrition_inputs(csp="E22000001", from_=quarter_from, to=quarter_to))
     assert response.status_code == 200
     text = texts(response)
     assert "Not available to you" in text

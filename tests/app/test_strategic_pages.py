@@ -482,6 +482,28 @@ def test_a_period_partly_before_the_data_is_not_compared_with_the_period_before(
     assert "tile-badge" not in text and "tile-value" in text
 
 
+def test_a_period_running_past_the_data_is_annualised_over_the_days_with_data(client, con):
+    """A saved link to months not loaded yet (issue found in review: 7.8 incidents per 1,000 shown for about
+    30.8, the count spread over 51 months of which 13 had data)."""
+    from app import views
+
+    ((last_day,),) = con.execute("SELECT data_last_day FROM mart_build").fetchall()
+    start = (pd.Timestamp(LAST_MONTH) - pd.DateOffset(months=9)).date()  # ten months of data, then none
+    beyond = date(last_day.year + 3, 1, 31)
+    # By hand: incidents from the period's start to the data's last day, per 1,000 people aged 16+ a year,
+    # a year being 365.25 days over the days with data (not 12 whole months, so annualised).
+    ((incidents,),) = con.execute("SELECT count(*) FROM incidents WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?",
+                                  [start, last_day]).fetchall()
+    ((adults,),) = con.execute("SELECT sum(population_16plus) FROM csps").fetchall()
+    days = (last_day - start).days + 1
+    expected = incidents / adults * 1000 * 365.25 / days
+    frame = views.headline_frame("force", start, beyond, metric_ids=("incidents_per_1000",))
+    assert frame["value"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    text = json.dumps(open_route(client, "chief", "/", f"?from={start:%Y-%m}&to={beyond:%Y-%m}").get_json())
+    assert "Only part of" in text and "compared with the same length of time before it" not in text
+    assert "tile-badge" not in text
+
+
 def test_tiles_never_contradict_their_monthly_chart(client):
     """Wherever the period test and the monthly chart disagree, the tile says why; where there is no
     comparison there is no badge."""

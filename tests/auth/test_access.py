@@ -10,6 +10,9 @@ Users (tests/auth/conftest.py): division_lead north_lead -> NORTH; partnership a
 from __future__ import annotations
 
 
+import json
+from datetime import date, timedelta
+
 import pytest
 
 from app.auth import audit, guard, store
@@ -107,15 +110,20 @@ def test_record_level_views_and_refusals_are_audited(standalone, clients):
     assert post(clients["partnership"], callback_body(app, download, {"csp": "E22000003"})).status_code == 403
     newest = audit.read_audit(4)
     # A view or export records what the query used: the scope the guard resolved (force, level, unit and
-    # the unit's division) and the period asked for. A refusal records what was asked, as named: there is
-    # no scope it was allowed to use.
+    # the unit's division) and the period the case list was drawn from (a month not given is the default
+    # period's: the 12 months to the end of the data, which the synthetic force ends last month). A refusal
+    # records what was asked, as named: there is no scope it was allowed to use.
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    first_of_year = date(last_month.year - (last_month.month < 12), last_month.month % 12 + 1, 1)
     assert [(e.username, e.action, e.view, e.filters) for e in newest] == [
         ("ashford", "refused", "attrition case list", {"csp": "E22000003"}),
         ("ashford", "refused", "attrition case list", {"csp": "E22000001"}),
         ("coord", "export", "attrition case list",
-         {"force": FORCE, "level": "csp", "unit": "E22000003", "division": "SOUTH"}),
+         {"force": FORCE, "level": "csp", "unit": "E22000003", "division": "SOUTH",
+          "from": f"{first_of_year:%Y-%m}", "to": f"{last_month:%Y-%m}"}),
         ("coord", "view", "attrition case list",
-         {"force": FORCE, "level": "division", "unit": "SOUTH", "division": "SOUTH", "from": "2024-01"}),
+         {"force": FORCE, "level": "division", "unit": "SOUTH", "division": "SOUTH", "from": "2024-01",
+          "to": f"{last_month:%Y-%m}"}),
     ]
 
 
@@ -207,6 +215,10 @@ def test_page_urls_naming_another_unit_are_refused(clients):
     assert partnership.get("/attrition?csp=E22000003", headers=HTML).status_code == 403
     assert partnership.get("/attrition?csp=E22000001", headers=HTML).status_code == 200
     assert clients["division_lead"].get("/attrition?division=SOUTH", headers=HTML).status_code == 200  # aggregates
+    # An address naming a partnership outside the division it also names opens the page, which says so
+    # (the router's rule), rather than a bare refusal for someone who may see both.
+    assert clients["chief_officer"].get("/attrition?division=NORTH&csp=E22000003", headers=HTML).status_code == 200
+    assert clients["chief_officer"].get("/division?division=NORTH&csp=E22000003", headers=HTML).status_code == 200
 
 
 def test_tile_context_naming_another_partnership_is_refused(standalone, clients):
@@ -386,3 +398,130 @@ def test_requests_that_are_not_callbacks_are_bad_requests(clients):
     url_sync = {"output": "shell-url-sync.data", "outputs": {"id": "shell-url-sync", "property": "data"},
                 "inputs": [[]], "changedPropIds": []}
     assert client.post("/_dash-update-component", json=url_sync).status_code == 400  # a clientside callback
+
+
+# --- second round of attacks (issue 11, re-tested) ----------------------------------------------------
+
+
+def _breakdown_body(page: str, unit: str, day_from: str, day_to: str, breakdown: str = "victim_sex") -> dict:
+    body = {
+        "output": '{"page":["MATCH"],"type":"breakdown-view"}.children',
+        "outputs": {"id": {"type": "breakdown-view", "page": page}, "property": "children"},
+        "inputs": [{"id": {"type": "breakdown-select", "page": page}, "property": "value", "value": breakdown}],
+        "state": [{"id": {"type": "breakdown-context", "page": page}, "property": "data",
+                   "value": {"metric": "incidents", "level": "csp", "unit": unit, "from": day_from, "to": day_to}},
+                  {"id": {"type": "breakdown-context", "page": page}, "property": "id",
+                   "value": {"type": "breakdown-context", "page": page}}],
+        "changedPropIds": [f'{{"page":"{page}","type":"breakdown-select"}}.value'],
+    }
+    return body
+
+
+def _last_financial_year() -> tuple[date, date]:
+    """The synthetic force's newest whole financial year (its data end last month and reach back 42 months)."""
+    last_day = date.today().replace(day=1) - timedelta(days=1)
+    start = date(last_day.year - (1 if last_day.month >= 3 else 2), 4, 1)
+    return start, date(start.year + 1, 3, 31)
+
+
+def test_a_partnership_member_gets_reporting_periods_only_never_a_day_or_a_run_of_months(standalone, clients):
+    """Counts under 5 are hidden, but a breakdown for one day, or two overlapping runs of months, would show
+    them by subtraction: a suppressed audience is given whole financial years and their quarters only."""
+    app, client = standalone.app, clients["partnership"]
+    year_from, year_to = _last_financial_year()
+    one_day = (year_to - timedelta(days=30)).isoformat()
+    assert post(client, _breakdown_body("overview", "E22000001", one_day, one_day)).status_code == 403
+    assert post(client, _breakdown_body("overview", "E22000001", year_from.isoformat(),
+                                        year_to.isoformat())).status_code == 200
+    # The same breakdown for one day is a chief officer's to have (no suppression, no differencing risk).
+    assert post(clients["chief_officer"], _breakdown_body("overview", "E22000001", one_day, one_day)).status_code == 200
+    # A run of months on the force overview, and a period of months on the partnership page.
+    tiles = next(k for k in _server_callbacks(app) if k.startswith("overview-tiles."))
+    month = f"{year_to:%Y-%m}"
+    assert post(client, callback_body(app, tiles, {"from": month, "to": month})).status_code == 403
+    assert post(clients["chief_officer"], callback_body(app, tiles, {"from": month, "to": month})).status_code == 200
+    content = next(k for k in _server_callbacks(app) if k.startswith("partnership-content."))
+    months = f"{year_from:%Y-%m}:{year_to:%Y-%m}"
+    assert post(client, callback_body(app, content, {"period": months, "csp": "E22000001"})).status_code == 403
+    financial_year = f"{year_from.year}-{(year_from.year + 1) % 100:02d}"
+    assert post(client, callback_body(app, content, {"period": financial_year, "csp": "E22000001"})).status_code == 200
+
+
+def test_the_force_overview_points_a_partnership_member_to_the_partnership_page(standalone, clients):
+    response = post(clients["partnership"], _router_body("/", "?from=2025-05&to=2025-05"))
+    assert response.status_code == 200
+    text = json.dumps(response.get_json())  # as the browser reads it (the answer escapes "/")
+    assert "on the Partnership page" in text and "/partnership?csp=E22000001" in text
+    assert "tile" not in text and "From (month)" not in text  # no figures and no month controls
+
+
+def test_a_month_that_is_not_a_month_is_a_bad_request_not_logged_as_another_period(standalone, clients):
+    """The log used to record "2025-13" while the case list sent the default period's records."""
+    app = standalone.app
+    key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+    for months in ({"from": "2025-13", "to": "2025-04"}, {"from": "2025-04", "to": "2025-00"},
+                   {"from": "0000-01", "to": "2026-03"}):
+        response = post(clients["coordinator"], callback_body(app, key, {"division": "SOUTH", **months}))
+        assert response.status_code == 400, months
+    # Nothing was sent: each is logged as a refused request that was not the one the page makes.
+    assert [(e.action, e.filters) for e in audit.read_audit(3)] == [("refused", {"request": "malformed"})] * 3
+
+
+@pytest.mark.parametrize("value", [["2025-04"], [None], ["x"], 202504, {"month": "2025-04"}])
+def test_a_filter_holds_one_value_never_a_list(standalone, clients, value):
+    app = standalone.app
+    for output in ("overview-tiles.", "attrition-summary.", "partnership-content.", "compare-content."):
+        key = next(k for k in _server_callbacks(app) if output in k)
+        name = "period" if output.startswith(("partnership", "compare")) else "from"
+        response = post(clients["chief_officer"], callback_body(app, key, {name: value}))
+        assert response.status_code == 400, (output, value, response.data[:200])
+
+
+def _with_value(body: dict, component_id: str, value) -> dict:
+    for item in body["inputs"] + body["state"]:
+        if item["id"] == component_id:
+            item["value"] = value
+    return body
+
+
+@pytest.mark.parametrize("value", [5, True, ["1A"], {"code": "1A"}, "1A' OR '1'='1"])
+def test_a_stage_or_outcome_of_the_wrong_shape_is_a_bad_request(standalone, clients, value):
+    app = standalone.app
+    key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+    for control in ("attrition-outcome-type", "attrition-stage-lost"):
+        body = _with_value(callback_body(app, key, {"division": "NORTH"}), control, value)
+        assert post(clients["coordinator"], body).status_code == 400, (control, value)
+
+
+@pytest.mark.parametrize("value", [7, ["refused"], {"a": 1}])
+def test_the_audit_pages_controls_take_words_only(standalone, clients, value):
+    app = standalone.app
+    key = next(k for k in _server_callbacks(app) if k.startswith("audit-table."))
+    for control in ("audit-action", "audit-user"):
+        body = _with_value(callback_body(app, key, {}), control, value)
+        assert post(clients["analyst"], body).status_code == 400, (control, value)
+
+
+@pytest.mark.parametrize(("path", "search"), [("abc", ""), (5, ""), ("/", 5), (["/"], ""), ("/", ["?x"])])
+def test_the_router_takes_a_path_and_a_query_string_only(clients, path, search):
+    assert post(clients["chief_officer"], _router_body(path, search)).status_code == 400
+
+
+def test_one_odd_row_does_not_stop_the_audit_log_being_read(standalone, clients):
+    """A refused request's row records what was asked, which may be anything a client sends; the page
+    reads every row in words and marks what it cannot read."""
+    import sys
+
+    filters_words = sys.modules["pages.audit"].filters_words  # as Dash imported it (app.pages would register twice)
+    assert filters_words({"from": "0000-01", "to": "2026-03"}) == "from a month not recognised; to March 2026"
+    assert filters_words({"meeting": ["None"]}) == "a meeting time not recognised"
+    assert filters_words({"from": 202504}) == "from a month not recognised"
+    audit.record_event("ashford", "partnership", "refused", "attrition case list",
+                       {"from": "0000-01", "meeting": ["None"]})
+    app = standalone.app
+    key = next(k for k in _server_callbacks(app) if k.startswith("audit-table."))
+    for action, user in (("any", ""), ("refused", ""), ("any", "ashford")):
+        body = _with_value(_with_value(callback_body(app, key, {}), "audit-action", action), "audit-user", user)
+        response = post(clients["analyst"], body)
+        assert response.status_code == 200, (action, user, response.data[:300])
+        assert "a month not recognised" in response.get_data(as_text=True)

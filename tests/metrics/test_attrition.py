@@ -114,6 +114,21 @@ def test_force_funnel_counts_each_stage(con):
         pytest.approx(10 / 12), pytest.approx(7 / 10), pytest.approx(4 / 7), 1.0, 0.5]
 
 
+def test_went_no_further_counts_each_crime_once_at_its_furthest_stage(con):
+    # By hand, from the fixture: no suspect I06 I09 (recorded); a suspect but no arrest, file or charge
+    # I04 I12 (suspect identified); arrested, no file I03 I05 I10 (arrest); a file, the CPS took no further
+    # action I08 (file sent); charged, not convicted I02 I11 (charge); convicted I01 I07 (conviction; I07
+    # without an arrest).
+    df = attrition_funnel(con, "force", None, *PERIOD)
+    assert dict(zip(df["stage"], df["went_no_further"])) == {
+        "recorded": 2, "suspect_identified": 2, "arrest": 3, "cps_referral": 1, "charge": 2, "conviction": 2}
+    assert df["went_no_further"].sum() == df.loc[df["stage"] == "recorded", "crimes"].item()
+    # Each is exactly the case list of the crimes lost before the stage after (the page's choices).
+    for stage, after in zip(df["stage"], list(df["stage"])[1:]):
+        lost = case_list(con, "force", None, *PERIOD, stage_lost=after)
+        assert len(lost) == df.loc[df["stage"] == stage, "went_no_further"].item(), stage
+
+
 def test_division_and_csp_funnels(con):
     # D1 = I01 I02 I03 I04 I08 I09 I11: suspect 6 (not I09), arrest I01 I02 I03 I08 I11 = 5,
     # CPS I01 I08 I11 = 3, charge I01 I02 I11 = 3, conviction I01 = 1.

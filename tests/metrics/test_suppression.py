@@ -1,7 +1,8 @@
 """Small-number protection: hand-made cases, then properties over generated exports (hypothesis).
 
-Rules 1-4 (small counts, small bases, rates, secondary suppression) are tested on their own
-(``round_to=None``); rule 5 (rounding, and what differences of overlapping cells can recover) after them."""
+Rules 1-5 (small counts, small bases, rates, a numerator over a base of 1 to 4, secondary suppression) are
+tested on their own (``round_to=None``); rule 6 (rounding, and what differences of overlapping cells can
+recover) after them."""
 from __future__ import annotations
 
 import math
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from metrics.suppression import (
     REASON_SECONDARY,
+    REASON_SMALL_BASE,
     REASON_SMALL_COUNT,
     REASON_SMALL_DENOMINATOR,
     REASON_SMALL_NUMERATOR,
@@ -72,6 +74,7 @@ def test_rate_rules():
         row("charge_rate", "csp", "C", 0, 12, ci_low=0.0, ci_high=0.24),   # zero of 12: shown
         row("charge_rate", "csp", "D", 12, 40, ci_low=0.18, ci_high=0.45), # shown
         row("charge_rate", "csp", "E", 2, 3, ci_low=0.2, ci_high=0.9),     # both small
+        row("charge_rate", "csp", "F", 0, 3, ci_low=0.0, ci_high=0.56),    # none of a group of 1-4
     ])
     out = suppress(frame, round_to=None).set_index("unit_code")
     assert out.loc["A", "numerator"] == SMALL_COUNT_MARK and out.loc["A", "denominator"] == 40
@@ -83,6 +86,9 @@ def test_rate_rules():
     assert out.loc["D", "value"] == 0.3 and out.loc["D", "ci_high"] == 0.45
     assert out.loc["E", "numerator"] == SMALL_COUNT_MARK and out.loc["E", "denominator"] == SMALL_COUNT_MARK
     assert out.loc["E", "value"] is None
+    # "0 of <5" would say that none of those few people was charged: the zero is hidden as confidential.
+    assert out.loc["F", "numerator"] == SECONDARY_MARK and out.loc["F", "denominator"] == SMALL_COUNT_MARK
+    assert out.loc["F", "value"] is None and REASON_SMALL_BASE in out.loc["F", "suppressed_reason"]
 
 
 def test_csp_rows_under_the_force_total():
@@ -228,6 +234,14 @@ def test_no_cell_shows_a_count_from_one_to_four(frame):
 
 @settings(max_examples=30, deadline=None)
 @given(exports())
+def test_nothing_is_said_of_a_group_of_one_to_four(frame):
+    out = suppress(frame)
+    small_base = frame["denominator"].between(1, 4)
+    assert out.loc[small_base, "numerator"].isin(HIDDEN).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(exports())
 def test_no_rate_on_fewer_than_ten_is_shown(frame):
     out = suppress(frame)
     rates = out[frame["denominator"].notna()]
@@ -263,7 +277,7 @@ def test_what_is_shown_is_the_true_number(frame):
     assert not out.loc[untouched, "numerator"].isin(HIDDEN).any()
 
 
-# --- Rule 5: rounding, and what differences can recover -------------------------------------------
+# --- Rule 6: rounding, and what differences can recover -------------------------------------------
 
 def test_shown_counts_are_rounded_to_five_and_rates_worked_from_the_rounded_counts():
     frame = pd.DataFrame([
