@@ -49,6 +49,7 @@ import pandas as pd
 from dash import MATCH, Input, Output, dcc, html
 
 from app import data, ids
+from metrics.formatting import file_name_words
 from metrics.periods import add_months, default_period, month_end
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -393,7 +394,7 @@ def data_table(grid_id: str, frame: pd.DataFrame, caption: str, filename: str, p
                                "minWidth": 110},
                 dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "suppressColumnVirtualisation": True,
                                 **paging},
-                csvExportParams={"fileName": f"{filename}.csv"},
+                csvExportParams={"fileName": f"{file_name_words(filename)}.csv"},
                 style={"height": None},
                 className="ag-theme-alpine",
             ),

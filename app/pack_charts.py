@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from typing import Sequence
 
 from metrics.formatting import format_number
@@ -43,10 +44,11 @@ def _axis(ticks: list[float], y, percent: bool) -> str:
     return "".join(parts)
 
 
-def _vertical_scale(highest: float, plot_bottom: float):
-    """Round ticks from 0 to a tenth above ``highest``, and the y of a value on them (``plot_bottom`` for 0,
-    ``TOP`` for the last tick)."""
-    ticks = _ticks(highest * 1.1)
+def _vertical_scale(highest: float, plot_bottom: float, percent: bool = False):
+    """Round ticks from 0 to a tenth above ``highest`` (no higher than 100% for shares that are all 100%
+    or under), and the y of a value on them (``plot_bottom`` for 0, ``TOP`` for the last tick)."""
+    top = highest * 1.1
+    ticks = _ticks(min(top, 1.0) if percent and 0 < highest <= 1 else top)
 
     def y(v: float) -> float:
         return plot_bottom - (v / ticks[-1]) * (plot_bottom - TOP)
@@ -77,7 +79,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
     if not values or not labels:
         return ""
     plot_bottom = HEIGHT - BOTTOM - 14
-    ticks, y = _vertical_scale(max(values), plot_bottom)
+    ticks, y = _vertical_scale(max(values), plot_bottom, percent)
     step = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
 
     def x(i: int) -> float:
@@ -130,7 +132,7 @@ def ski_slope(values: Sequence[tuple[float, str]], *, national: float | None, gr
         return ""
     ordered = sorted(values, key=lambda item: -item[0])
     plot_bottom = HEIGHT - BOTTOM
-    ticks, y = _vertical_scale(max([v for v, _ in ordered] + [national or 0, group or 0]), plot_bottom)
+    ticks, y = _vertical_scale(max([v for v, _ in ordered] + [national or 0, group or 0]), plot_bottom, percent)
     step = (WIDTH - LEFT - RIGHT) / len(ordered)
     colours = {"force": VERMILLION, "group": ORANGE, "other": PALE}
     parts = [_axis(ticks, y, percent)]
@@ -153,18 +155,33 @@ def grouped_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence
     if not values or not categories:
         return ""
     plot_bottom = HEIGHT - BOTTOM - 14
-    ticks, y = _vertical_scale(max(values), plot_bottom)
+    ticks, y = _vertical_scale(max(values), plot_bottom, percent)
     step = (WIDTH - LEFT - RIGHT) / len(categories)
     width = (step - 12) / max(len(series), 1)
     parts = [_axis(ticks, y, percent)]
     for i, category in enumerate(categories):
-        parts.append(f"<text x='{LEFT + step * (i + 0.5):.1f}' y='{plot_bottom + 14}' text-anchor='middle' "
-                     f"font-size='10'>{_text(category[:28])}</text>")
+        # Each category's name in up to three lines under its bars, so that long names (ethnic groups)
+        # neither run into each other nor lose their ends.
+        centre = LEFT + step * (i + 0.5)
+        lines = "".join(f"<tspan x='{centre:.1f}' dy='{0 if k == 0 else 11}'>{_text(line)}</tspan>"
+                        for k, line in enumerate(_wrapped(category, step)))
+        parts.append(f"<text x='{centre:.1f}' y='{plot_bottom + 14}' text-anchor='middle' font-size='10'>"
+                     f"{lines}</text>")
         for j, (_, points, colour) in enumerate(series):
             value = points[i]
             if value is None:
                 continue
             parts.append(f"<rect x='{LEFT + step * i + 6 + width * j:.1f}' y='{y(value):.1f}' width='{width:.1f}' "
                          f"height='{max(plot_bottom - y(value), 0):.1f}' fill='{colour}'/>")
-    parts.append(_legend([(name, colour) for name, _, colour in series], HEIGHT - 4))
-    return _frame("".join(parts), title, alt)
+    parts.append(_legend([(name, colour) for name, _, colour in series], HEIGHT - 4 + 2 * 11))
+    return _frame("".join(parts), title, alt, height=HEIGHT + 2 * 11)
+
+
+def _wrapped(text: str, width_px: float, lines: int = 3) -> list[str]:
+    """``text`` in at most ``lines`` lines that fit ``width_px`` at 10 px (about 5 px a letter); the last
+    line ends in "…" only when the words do not all fit."""
+    wrapped = textwrap.wrap(text, width=max(int(width_px / 5), 6)) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][:-1].rstrip() + "…"
+    return wrapped

@@ -14,7 +14,7 @@ its quarters: ``metrics.periods.reporting_periods``) and both are ALWAYS suppres
   "Victim profile", "Definitions".
 - ``html_report(pack) -> str``: a self-contained page (charts as plain SVG: no script, nothing fetched),
   prints on A4; built in well under a second.
-- ``file_stem(pack)``: e.g. ``scrutiny-pack-E22000001-2025-26``.
+- ``file_stem(pack)``: e.g. ``scrutiny-pack-ashford-vale-2025-26`` (the partnership by name).
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from app import pack_charts
 from daperf.sqlfiles import sql
 from metrics import comparators
 from metrics.compute import compute
-from metrics.formatting import format_count, format_date, format_datetime, format_interval, format_number, format_period
+from metrics.formatting import (file_name_words, format_count, format_date, format_datetime, format_interval,
+                                format_number, format_period)
 from metrics.periods import reporting_periods
 from metrics.profile import victim_profile
 from metrics.registry import INDICATORS, METRICS, NOT_YET_MEASURED, Metric
@@ -76,7 +77,8 @@ class ScrutinyPack:
 def file_stem(pack: ScrutinyPack) -> str:
     key = next((k for k, f, t in reporting_periods(pack.period_from, pack.period_to)
                 if (f, t) == (pack.period_from, pack.period_to)), None)
-    return f"scrutiny-pack-{pack.csp_code}-" + (key or f"{pack.period_from:%Y-%m}-to-{pack.period_to:%Y-%m}")
+    return file_name_words(f"scrutiny pack {pack.csp_name} "
+                           + (key or f"{pack.period_from:%Y-%m} to {pack.period_to:%Y-%m}"))
 
 
 def _period_label(period_from: date, period_to: date) -> str:

@@ -76,6 +76,8 @@ def tiles_grid(page: str, page_path: str, state: FilterState, level: str, unit_c
             rest = views.rest_of_force(metric.id, unit_code, state.period_from, state.period_to, forces)
             if rest is not None:
                 body.append(html.P(rest_text(metric, rest), className="small mb-1 rest-of-force"))
+        if tile.lookback_text:
+            body.append(html.P(tile.lookback_text, className="small mb-1 tile-lookback"))
         if tile.reference_text:
             body.append(html.P(f"Reference: {tile.reference_text}", className="small mb-1"))
         body.extend(compare_components.tile_lines(metric.id, level, unit_code, state.period_from, state.period_to,
@@ -186,6 +188,8 @@ def metric_detail(page: str, page_path: str, state: FilterState, level: str, uni
                 html.P([html.Span(value_text, className="display-6 fw-bold me-2", **{"data-metric": metric.id}),
                         html.Span(state.describe_period())]),
                 html.P(interval, className="small") if interval else None,
+                html.P(lookback, className="small tile-lookback") if (
+                    lookback := views.lookback_text(metric, state.period_from)) else None,
             ], lg=7),
             dbc.Col(dbc.Card(dbc.CardBody([html.H3("Definition", className="h6"), definition_list(metric)])), lg=5),
         ], className="mb-3"),

@@ -16,7 +16,7 @@ and shapes what a tile needs:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -319,6 +319,24 @@ def disagreement_text(change: Change, signal: SpcSignal | None) -> str | None:
 
 # --- tiles --------------------------------------------------------------------------------------
 
+def lookback_text(metric: Metric, period_from: date) -> str | None:
+    """For a repeat measure over a period starting within a look-back of the data's first day: that its
+    earliest records had less history to find an earlier incident in, so the figure runs low."""
+    span = data_span()
+    if not metric.looks_back or span is None:
+        return None
+    days = int((built_thresholds().get("lookback_days") or {}).get("value") or 0)
+    if not days:
+        from daperf.config import thresholds
+
+        days = int(thresholds()["lookback_days"].value)
+    whole_from = span[0] + timedelta(days=days)
+    if period_from >= whole_from:
+        return None
+    return (f"Runs low: the data start on {format_date(span[0])}, so records before {format_date(whole_from)} "
+            f"have less than the {days} days of history looked back over for an earlier incident.")
+
+
 @dataclass
 class TileSummary:
     indicator: Indicator
@@ -335,6 +353,7 @@ class TileSummary:
     denominator: Any
     signal_text: str | None = None
     disagreement_text: str | None = None
+    lookback_text: str | None = None
 
 
 DIRECTION_WORDS = {"better": "better", "worse": "worse", "higher": "higher", "lower": "lower",
@@ -443,6 +462,7 @@ def tile_summaries(level: str, unit_code: str | None, period_from: date, period_
             denominator=row_now["denominator"] if row_now is not None else None,
             signal_text=signal_text(signal),
             disagreement_text=disagreement_text(change, signal),
+            lookback_text=lookback_text(metric, period_from),
         ))
     return tiles
 

@@ -11,6 +11,7 @@ CSV and Excel exports and the scrutiny pack.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -138,3 +139,9 @@ def format_period(period_from: date, period_to: date) -> str:
             return f"{period_from:%B %Y}"
         return f"{period_from:%B %Y} to {period_to:%B %Y}"
     return f"{period_from.day} {period_from:%B %Y} to {period_to.day} {period_to:%B %Y}"
+
+
+def file_name_words(text: str) -> str:
+    """A download's file name from words or codes: lower case, each run of anything but letters and digits
+    one hyphen ("Maldon", "no_arrest" -> "maldon", "no-arrest"), so no name carries an underscore code."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "download"

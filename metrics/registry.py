@@ -88,6 +88,12 @@ CRIME_DATES = ("crime_recorded_at", "outcome_at", "cps_decision_at", "court_resu
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+# Flags worked out over a look-back before each record (``lookback_days`` in daperf/thresholds.toml; a MARAC
+# repeat falls back to it when the MARAC did not record one): over the first look-back of the data there
+# is less history to find an earlier incident in, so these figures run low there.
+LOOKBACK_FLAGS = frozenset({"repeat_victim_incident", "repeat_suspect_incident", "serial_incident", "is_repeat"})
+
+
 @dataclass(frozen=True)
 class Measure:
     """What is counted: rows of ``fact`` whose ``date`` falls in the period and whose ``where`` flags are
@@ -159,6 +165,11 @@ class Metric:
     @property
     def population(self) -> str | None:
         return self.denominator.column if isinstance(self.denominator, Population) else None
+
+    @property
+    def looks_back(self) -> bool:
+        """Whether it counts a flag found by looking back from each record (``LOOKBACK_FLAGS``)."""
+        return any(flag in LOOKBACK_FLAGS for measure in self.measures for flag in measure.where)
 
     @property
     def annualised(self) -> bool:

@@ -241,4 +241,4 @@ def test_the_pack_stores_numbers_as_numbers_with_charts_for_every_key_measure(co
     # The printable report: a picture per key measure (trend, and every force for rates), no script.
     assert report.count("every force, highest first") == len(pack.comparisons)
     assert report.count(" by quarter</text>") == len(scrutiny_pack.SUMMARY_METRICS)
-    assert "<script" not in report and scrutiny_pack.file_stem(pack) == f"scrutiny-pack-E22000001-{key}"
+    assert "<script" not in report and scrutiny_pack.file_stem(pack) == f"scrutiny-pack-ashford-vale-{key}"

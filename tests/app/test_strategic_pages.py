@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from app import data, figures, ids
 from tests.dash_requests import components, grid_rows, open_route, post_callback
 from app.components import FilterState, dom_id
+from metrics.formatting import format_date
 from daperf.db import atomic_write
 from etl.marts import build_marts
 from metrics.comparison import rest_text
@@ -174,7 +175,7 @@ def test_scrutiny_pack_download_is_refused_for_another_partnership(client):
     assert _refused(refused) and "base64" not in refused.get_data(as_text=True)
     allowed = call(client, "chief", outputs[0], clicks, state=state, outputs=outputs)
     download = allowed.get_json()["response"][ids.download_id("partnership", "pack-xlsx")]["data"]
-    assert download["filename"] == f"scrutiny-pack-{TINY_CSP}-{key}.xlsx" and download["base64"]
+    assert download["filename"] == f"scrutiny-pack-dunwick-isle-{key}.xlsx" and download["base64"]
 
 
 def test_partnership_page_suppresses_small_counts_for_everyone(client):
@@ -502,6 +503,27 @@ def test_a_period_running_past_the_data_is_annualised_over_the_days_with_data(cl
     text = json.dumps(open_route(client, "chief", "/", f"?from={start:%Y-%m}&to={beyond:%Y-%m}").get_json())
     assert "Only part of" in text and "compared with the same length of time before it" not in text
     assert "tile-badge" not in text
+
+
+def test_repeat_figures_say_when_the_look_back_reaches_before_the_data(client, con):
+    """Over the data's first 365 days a victim's earlier incidents may lie before the data begin, so the
+    repeat measures run low there; the tiles say so, and only for those measures and periods."""
+    from app import views
+
+    ((first_day,),) = con.execute("SELECT data_first_day FROM mart_build").fetchall()
+    start = (pd.Timestamp(first_day) + pd.DateOffset(months=1)).date().replace(day=1)
+    end = (pd.Timestamp(start) + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
+    early = {t.metric.id: t.lookback_text for t in views.tile_summaries("force", None, start, end, suppressed=False)}
+    assert early["repeat_victim_rate"] == (
+        f"Runs low: the data start on {format_date(first_day)}, so records before "
+        f"{format_date(first_day + timedelta(days=365))} have less than the 365 days of history looked back over "
+        "for an earlier incident.")
+    assert [mid for mid, text in early.items() if text] == ["repeat_victim_rate"]  # the other tiles look back at nothing
+    late = views.tile_summaries("force", None, first_day + timedelta(days=365), PERIOD[1], suppressed=False)
+    assert all(t.lookback_text is None for t in late)
+    assert {m.id for m in METRICS.values() if m.looks_back} == {
+        "repeat_victim_rate", "repeat_incident_rate", "repeat_suspect_rate", "serial_perpetrators",
+        "marac_repeat_rate"}
 
 
 def test_tiles_never_contradict_their_monthly_chart(client):

@@ -188,7 +188,7 @@ def test_partnership_suppresses_and_downloads_the_scrutiny_pack(page, dashboard_
         page.get_by_role("button", name="Download the workbook (Excel)").click()
     workbook_path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(workbook_path)
-    assert workbook_path.name == f"scrutiny-pack-{SMALL_CSP[0]}-{key}.xlsx"
+    assert workbook_path.name == f"scrutiny-pack-dunwick-isle-{key}.xlsx"  # named by the partnership, not its code
     book = openpyxl.load_workbook(workbook_path, read_only=True)
     assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "Definitions"
     assert {f"{i.number} {i.title}".replace("'", "")[:31] for i in INDICATORS} <= set(book.sheetnames)
