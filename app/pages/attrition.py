@@ -439,8 +439,10 @@ CASE_COLUMNS_SHOWN = [heading(c) for c in ("incident_id", "crime_ref", "crime_re
 CASE_ROWS_PER_PAGE = 10
 
 
-def case_list_table(cases: pd.DataFrame) -> pd.DataFrame:
-    """The case list as a person reads it (and downloads it): headings, words and dates, no codes."""
+def case_list_table(cases: pd.DataFrame, *, for_download: bool = False) -> pd.DataFrame:
+    """The case list as a person reads it (and downloads it): headings, words and dates, no codes. On
+    screen a stage's time reads as words ("5 hours", "31 days"); in the download it is a number of days
+    (one decimal), so that a spreadsheet can sort and average it."""
     names = components.with_unit_names(cases)
     table = pd.DataFrame({
         heading("incident_id"): cases["incident_id"],
@@ -455,8 +457,9 @@ def case_list_table(cases: pd.DataFrame) -> pd.DataFrame:
         heading("outcome_type"): cases["outcome_type"].map(_outcome_words),
     })
     for stage in attrition.TIMED_STAGES:
-        table[heading(f"days_to_{stage}")] = cases[f"days_to_{stage}"].map(
-            lambda d: "" if pd.isna(d) else format_duration(d * 24))
+        days = cases[f"days_to_{stage}"]
+        table[heading(f"days_to_{stage}")] = (days.astype(float).round(1) if for_download
+                                              else days.map(lambda d: "" if pd.isna(d) else format_duration(d * 24)))
     table[heading("victim_ref")] = cases["victim_ref"].fillna("")
     table[heading("suspect_ref")] = cases["suspect_ref"].fillna("No suspect identified")
     return table
@@ -510,7 +513,8 @@ def download_case_list(n_clicks, from_month, to_month, _division, _csp, stage_lo
     cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
                        views.forces_of(scope))
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return dcc.send_data_frame(case_list_table(cases).to_csv, f"attrition-case-list-{stamp}.csv", index=False)
+    return dcc.send_data_frame(case_list_table(cases, for_download=True).to_csv, f"attrition-case-list-{stamp}.csv",
+                               index=False)
 
 
 # The partnership control follows the division: only the division's partnerships are offered, and one of

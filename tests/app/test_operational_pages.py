@@ -12,6 +12,8 @@ import io
 import json
 from datetime import date, datetime, time, timedelta
 
+import pandas as pd
+
 from app import ids
 from metrics import attrition, daily
 from metrics.formatting import format_count, format_datetime, format_number
@@ -229,6 +231,17 @@ def test_case_list_download_is_the_filtered_list_in_words(client, con):
     assert {row["Outcome"] for row in rows} == {"Evidential difficulties: victim does not support action (outcome 16)"}
     assert {row["Division"] for row in rows} == {"South Division"}
     assert sorted(row["Incident"] for row in rows) == sorted(expected["incident_id"])
+    # Days to each stage as numbers a spreadsheet can sort (on screen they read "5 hours", "31 days").
+    by_incident = {row["Incident"]: row for row in rows}
+    arrested = 0
+    for case in expected.itertuples():
+        shown = by_incident[case.incident_id]["Days to arrest"]
+        if pd.isna(case.days_to_arrest):
+            assert shown == ""
+        else:
+            assert float(shown) == round(case.days_to_arrest, 1)
+            arrested += 1
+    assert arrested > 0
 
 
 def test_attrition_shows_a_partnership_in_its_own_division(client):
