@@ -335,8 +335,9 @@ def parse_callback(body: Any) -> CallbackRequest:
             if unit is not None and not _is_scalar(unit):
                 raise MalformedRequest("a unit must be a code")
             request.unit_contexts.append((value["level"], None if unit is None else str(unit)))
-            if "from" in value or "to" in value:
-                request.period_contexts.append((_context_day(value.get("from")), _context_day(value.get("to"))))
+        # A period a store carries is checked whatever else the store holds (or leaves out).
+        if isinstance(value, dict) and ("from" in value or "to" in value):
+            request.period_contexts.append((_context_day(value.get("from")), _context_day(value.get("to"))))
         if prop == "value" and _control_format(component_id):
             pattern, what = _control_format(component_id)
             _checked_value(value, pattern, f"this control's value must be {what}")

@@ -433,6 +433,10 @@ def test_a_partnership_member_gets_reporting_periods_only_never_a_day_or_a_run_o
     assert post(client, _breakdown_body("overview", "E22000001", one_day, one_day)).status_code == 403
     assert post(client, _breakdown_body("overview", "E22000001", year_from.isoformat(),
                                         year_to.isoformat())).status_code == 200
+    # A store that leaves out its unit (so the request is about the force) is held to the same rule.
+    unitless = _breakdown_body("overview", "E22000001", one_day, one_day)
+    del unitless["state"][0]["value"]["level"], unitless["state"][0]["value"]["unit"]
+    assert post(client, unitless).status_code == 403
     # The same breakdown for one day is a chief officer's to have (no suppression, no differencing risk).
     assert post(clients["chief_officer"], _breakdown_body("overview", "E22000001", one_day, one_day)).status_code == 200
     # A run of months on the force overview, and a period of months on the partnership page.
