@@ -40,8 +40,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -316,6 +317,20 @@ def address_notices(notices: Sequence[str]) -> html.Div:
     )
 
 
+def meeting_used(text: str | None) -> datetime:
+    """The daily meeting a request is about: the time it names (``YYYY-MM-DDTHH:MM``), else the meeting
+    the page opens on (``metrics.daily.default_meeting_time``). The daily page shows this one, and the
+    audit log records it."""
+    from metrics import daily
+
+    named = daily.parse_meeting_time(text, None)
+    if named is not None:
+        return named
+    months = data.data_months() if data.database_ready() else None
+    now = datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    return daily.default_meeting_time(now, months.last_day if months else None)
+
+
 def period_order_problem(from_month: str | None, to_month: str | None) -> str | None:
     """For a callback: the period chosen in the controls ends before it starts. The content then says so
     instead of showing figures for another period than the controls show."""
@@ -365,11 +380,20 @@ def _column_defs(frame: pd.DataFrame) -> list[dict]:
     defs = []
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
+        # A column of long words (a measure's name, a partnership) takes up to three shares of the width and
+        # a column of short figures needs less than the default, so that on a narrow screen a name does
+        # not wrap a word to a line beside columns of short numbers.
+        texts = [str(v) for v in frame[column].head(200) if v is not None]
+        longest = max([len(t) for t in texts] + [0])
+        # Wide enough for its longest word (about 8 px a letter, and the cell's padding), so no word breaks.
+        longest_word = max([len(w) for t in [str(column), *texts] for w in t.split()] + [1])
         defs.append(
             {
                 "field": str(column),
                 "headerName": str(column),
                 "type": "rightAligned" if numeric else None,
+                "flex": None if numeric else min(3, max(1, round(longest / 14))),
+                "minWidth": max(150 if longest > 28 else 72, min(8 * longest_word + 36, 160)),
             }
         )
     return [{k: v for k, v in d.items() if v is not None} for d in defs]

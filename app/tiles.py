@@ -23,7 +23,7 @@ import pandas as pd
 from dash import MATCH, Input, Output, State, dcc, html
 
 from app import compare_components, components, data, figures, ids, views
-from app.auth.guard import control
+from app.auth.guard import MalformedRequest, control
 from app.auth.policy import Forbidden
 from app.auth.scope import current_scope
 from app.components import FilterState
@@ -321,11 +321,14 @@ def register_callbacks(app) -> None:
     def _show_breakdown(breakdown: str, context: dict, store_id: dict):
         # The unit is the request's scope (resolved by the guard from the context's level and unit), never
         # the context's own words: a renamed store would otherwise choose the unit unchecked.
+        if not (isinstance(context, dict) and isinstance(context.get("metric"), (str, type(None)))
+                and isinstance(store_id, dict) and isinstance(store_id.get("page"), str)):
+            raise MalformedRequest("this view's context is not the one the page made")
         try:
             scope = current_scope()
         except Forbidden as exc:
             return components.refusal(str(exc))
-        metric = METRICS.get((context or {}).get("metric"))
+        metric = METRICS.get(context.get("metric"))
         if metric is None or breakdown not in metric.breakdowns:
             return components.notice("Choose a breakdown from the list.")
         try:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
@@ -316,9 +316,16 @@ def _checked_value(value: Any, pattern: re.Pattern[str], message: str) -> Any:
 
 
 def _checked_filter(name: str, value: Any) -> Any:
-    """A filter control's value, refused (400) unless it is empty or looks like what the filter holds."""
+    """A filter control's value, refused (400) unless it is empty or looks like what the filter holds (a
+    meeting a real date and time, so that what the log records is the meeting shown)."""
     pattern, what = FILTER_FORMATS.get(name, ANY_CODE)
-    return _checked_value(value, pattern, f"the {name} filter must be {what}")
+    _checked_value(value, pattern, f"the {name} filter must be {what}")
+    if name == "meeting" and value not in (None, ""):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise MalformedRequest(f"the {name} filter must be {what}") from None
+    return value
 
 
 def parse_callback(body: Any) -> CallbackRequest:
@@ -444,12 +451,12 @@ def check_callback(principal: Principal, body: Any, callback_map: Mapping[str, d
         # Opening a page from an address: the page, not the guard, explains a contradiction in it.
         navigation = any(isinstance(o, str) and o == PAGES_CONTENT for o in request.output_ids)
         scope = resolve_scope(principal, _unit_filters(request), navigation=navigation)
+        if scope.suppressed and not navigation:
+            _check_reporting_periods(request)
     except Forbidden as refused:
         if declared:
             raise RecordLevelRefused(str(refused), declared[0], asked) from refused
         raise
-    if scope.suppressed and not navigation:
-        _check_reporting_periods(request)
     set_current_scope(scope)
     for output in declared:
         if not scope.may_see_records:
@@ -460,6 +467,10 @@ def check_callback(principal: Principal, body: Any, callback_map: Mapping[str, d
     used = {**{k: v for k, v in asked.items() if k not in UNIT_FILTERS}, **scope.filters}
     if declared and {"from", "to"} & request.filter_controls:
         used.update(_period_used(asked.get("from"), asked.get("to")))
+    if declared and "meeting" in request.filter_controls:
+        from app.components import meeting_used
+
+        used["meeting"] = f"{meeting_used(asked.get('meeting')):%Y-%m-%dT%H:%M}"
     return [AuditIntent("export" if d.export else "view", d.view, used) for d in declared]
 
 

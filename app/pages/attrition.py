@@ -19,6 +19,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from app import components, data, figures, ids, views
 from app.auth.context import current_principal
@@ -508,7 +509,7 @@ def _case_grid(level: str, unit_code: str | None, period_from, period_to, stage_
 def download_case_list(n_clicks, from_month, to_month, _division, _csp, stage_lost, outcome_type):
     scope = current_scope()
     if not n_clicks or not scope.may_see_records or components.period_order_problem(from_month, to_month):
-        return dash.no_update
+        raise PreventUpdate  # answered 204: nothing is sent, so the audit log records no export
     state = components.FilterState.from_values(from_month, to_month)
     cases = _case_list(scope.level, scope.unit_code, state.period_from, state.period_to, stage_lost, outcome_type,
                        views.forces_of(scope))

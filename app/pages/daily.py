@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import dash
 import dash_ag_grid as dag
@@ -34,7 +33,6 @@ from reference.vocabulary import heading, label
 
 PAGE = "daily"
 FIELDS = ("meeting", "division")
-LONDON = ZoneInfo("Europe/London")
 PRESENT = "present"
 
 dash.register_page(__name__, path="/daily", name="Daily meeting", order=4, title="Daily management meeting")
@@ -64,12 +62,11 @@ def list_anchor(key: str) -> str:
 
 
 def _default_meeting() -> datetime:
-    months = data.data_months() if data.database_ready() else None
-    return daily.default_meeting_time(datetime.now(LONDON).replace(tzinfo=None), months.last_day if months else None)
+    return components.meeting_used(None)
 
 
 def _meeting(text: str | None) -> datetime:
-    return daily.parse_meeting_time(text, None) or _default_meeting()
+    return components.meeting_used(text)
 
 
 def _meeting_words(meeting: datetime) -> str:

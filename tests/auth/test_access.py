@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -529,3 +529,58 @@ def test_one_odd_row_does_not_stop_the_audit_log_being_read(standalone, clients)
         response = post(clients["analyst"], body)
         assert response.status_code == 200, (action, user, response.data[:300])
         assert "a month not recognised" in response.get_data(as_text=True)
+
+
+# --- third round (review of the second round's fixes) -------------------------------------------------
+
+
+def test_a_case_list_refused_for_its_period_is_audited_as_refused(standalone, clients):
+    app = standalone.app
+    key = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list."))
+    month = f"{_last_financial_year()[1]:%Y-%m}"
+    body = callback_body(app, key, {"csp": "E22000001", "from": month, "to": month})
+    assert post(clients["partnership"], body).status_code == 403
+    (entry,) = audit.read_audit(1)
+    assert (entry.username, entry.action, entry.view) == ("ashford", "refused", "attrition case list")
+    assert entry.filters == {"csp": "E22000001", "from": month, "to": month}
+
+
+def test_the_audit_log_records_the_meeting_whose_lists_were_sent(standalone, clients):
+    from metrics import daily
+
+    app = standalone.app
+    key = next(k for k in _record_level_keys(app) if k.startswith("daily-actions."))
+    for impossible in ("2026-02-30T08:00", "2026-13-45T25:99"):
+        assert post(clients["coordinator"], callback_body(app, key, {"meeting": impossible})).status_code == 400
+    assert post(clients["coordinator"], callback_body(app, key, {"meeting": "2026-03-02T08:00"})).status_code == 200
+    assert audit.read_audit(1)[0].filters["meeting"] == "2026-03-02T08:00"
+    # No meeting named: the page shows the meeting it opens on (the first working day after the data, which
+    # end last month), and the log names that one, not nothing.
+    assert post(clients["coordinator"], callback_body(app, key, {})).status_code == 200
+    last_day = date.today().replace(day=1) - timedelta(days=1)
+    expected = daily.default_meeting_time(datetime.now(), last_day)
+    assert audit.read_audit(1)[0].filters["meeting"] == f"{expected:%Y-%m-%dT%H:%M}"
+
+
+@pytest.mark.parametrize("context", ["x", ["x"], 5, True, [None],
+                                     {"metric": ["incidents"], "from": "2025-04-01", "to": "2026-03-31"}])
+def test_a_breakdown_store_of_the_wrong_shape_is_a_bad_request(clients, context):
+    body = _breakdown_body("overview", "E22000001", "2025-04-01", "2026-03-31")
+    body["state"][0]["value"] = context
+    assert post(clients["chief_officer"], body).status_code == 400
+
+
+@pytest.mark.parametrize("store_id", ["x", 5, None, [], {}, {"a": 1}])
+def test_a_breakdown_store_id_of_the_wrong_shape_is_a_bad_request(clients, store_id):
+    body = _breakdown_body("overview", "E22000001", "2025-04-01", "2026-03-31")
+    body["state"][1]["value"] = store_id
+    assert post(clients["chief_officer"], body).status_code == 400
+
+
+def test_a_download_that_sends_nothing_is_not_logged_as_an_export(standalone, clients):
+    app = standalone.app
+    download = next(k for k in _record_level_keys(app) if k.startswith("attrition-case-list-csv-download."))
+    before = len(audit.read_audit(10_000))
+    response = post(clients["coordinator"], callback_body(app, download, {"division": "NORTH"}, clicks=False))
+    assert response.status_code == 204
+    assert len(audit.read_audit(10_000)) == before
