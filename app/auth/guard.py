@@ -271,7 +271,7 @@ class CallbackRequest:
     pages: set[str] = field(default_factory=set)
     # (level, unit) pairs carried in stores, e.g. a tile's {"level": "csp", "unit": "E22...", ...} context.
     unit_contexts: list[tuple[str, str | None]] = field(default_factory=list)
-    # (from, to) days carried in those stores (a breakdown's period).
+    # (from, to) days any store carries (a breakdown's period), checked for a suppressed audience.
     period_contexts: list[tuple[date, date]] = field(default_factory=list)
 
 
