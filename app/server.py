@@ -40,7 +40,13 @@ ASSETS_DIR = APP_DIR / "assets"
 _URL_SYNC_JS = """
 function (values) {
     const ctx = window.dash_clientside.callback_context;
-    const items = (ctx.inputs_list && ctx.inputs_list[0]) || [];
+    let items = (ctx.inputs_list && ctx.inputs_list[0]) || [];
+    // Only the controls that changed write the address: the header's force control follows the address
+    // (after Back, say) while the last page's controls are still in place, and must not write theirs back.
+    const changed = (ctx.triggered || []).map(t => t.prop_id).filter(id => id && id !== ".");
+    if (changed.length) {
+        items = items.filter(item => changed.includes(JSON.stringify(item.id, Object.keys(item.id).sort()) + ".value"));
+    }
     if (!items.length) { return window.dash_clientside.no_update; }
     const params = new URLSearchParams(window.location.search);
     for (const item of items) {

@@ -135,6 +135,20 @@ def test_tile_detail_has_spc_chart_counting_rule_and_funnel(page, dashboard_db):
     expect(page.locator(".metric-detail .js-plotly-plot").nth(1).get_by_text("Not known")).to_be_visible()
 
 
+def test_back_from_a_measure_returns_to_the_tiles_and_their_address(page):
+    """The header's force control follows the address on Back while the detail view's controls are still
+    in place; only controls that changed write the address, so the measure does not come back into it."""
+    page.goto("/")
+    _wait_for_url(page, "from=")
+    page.get_by_role("link", name=re.compile("^Details: Charged or summonsed")).click()
+    _wait_for_url(page, "metric=charge_rate")
+    expect(page.get_by_label("Measure")).to_have_value("charge_rate")  # the detail view and its controls are in place
+    page.go_back()
+    expect(page.locator(".tile")).to_have_count(len(INDICATORS))
+    page.wait_for_timeout(500)  # any late write to the address would land by now
+    assert "metric=" not in page.url
+
+
 def test_division_page_lists_its_partnerships(page, dashboard_db):
     page.goto("/division")
     page.get_by_label("Division").select_option("SOUTH")
