@@ -325,11 +325,7 @@ def lookback_text(metric: Metric, period_from: date) -> str | None:
     span = data_span()
     if not metric.looks_back or span is None:
         return None
-    days = int((built_thresholds().get("lookback_days") or {}).get("value") or 0)
-    if not days:
-        from daperf.config import thresholds
-
-        days = int(thresholds()["lookback_days"].value)
+    days = int(threshold_value("lookback_days"))
     whole_from = span[0] + timedelta(days=days)
     if period_from >= whole_from:
         return None
@@ -586,6 +582,16 @@ def thresholds_shown() -> list[ThresholdShown]:
         shown.append(ThresholdShown(label, _threshold_value_text(key, entry.get("value"), entry.get("unit", "")),
                                     entry.get("source", ""), entry.get("note") or (known.note if known else "")))
     return shown
+
+
+def threshold_value(key: str) -> Any:
+    """A threshold as the marts were built with it (what /definitions shows), else as configured."""
+    built = (built_thresholds() if data.database_ready() else {}).get(key) or {}
+    if built.get("value") is not None:
+        return built["value"]
+    from daperf.config import thresholds
+
+    return thresholds()[key].value
 
 
 @data.cached

@@ -61,14 +61,6 @@ def list_anchor(key: str) -> str:
     return ids.page_id(PAGE, f"list-{key}")
 
 
-def _default_meeting() -> datetime:
-    return components.meeting_used(None)
-
-
-def _meeting(text: str | None) -> datetime:
-    return components.meeting_used(text)
-
-
 def _meeting_words(meeting: datetime) -> str:
     return format_datetime(meeting, with_year=True)
 
@@ -102,7 +94,7 @@ def layout(meeting: str | None = None, division: str | None = None, view: str | 
     if not can_see_aggregates(principal, "division", None):
         return html.Div([heading_block, components.refusal("The daily meeting shows division figures.")])
     own = components.own_divisions(principal)
-    default_meeting = _default_meeting()
+    default_meeting = components.meeting_used(None)
     notices, division = _address_notices(meeting, division, own, default_meeting)
     divisions = data.divisions()
     offered = [code for code in divisions["division_code"] if not own or code in own]
@@ -267,7 +259,7 @@ def _card(row: pd.Series) -> dbc.Col:
 )
 def update_summary(meeting_text, _division, view):
     division = _division_of_scope()
-    meeting = _meeting(meeting_text)
+    meeting = components.meeting_used(meeting_text)
     window = daily.meeting_window(meeting)
     link = _present_href(meeting, division, present=view != PRESENT)
     coverage, coverage_words = _coverage(window)
@@ -457,7 +449,7 @@ def update_action_lists(meeting_text, _division):
     if not scope.may_see_records:
         return components.refusal(ACTIONS_REFUSAL)
     division = _division_of_scope()
-    meeting = _meeting(meeting_text)
+    meeting = components.meeting_used(meeting_text)
     window = daily.meeting_window(meeting)
     coverage, words = _coverage(window)
     if coverage == "none":

@@ -31,7 +31,8 @@ def _for_partnership(scope: Scope) -> html.Div:
     """A partnership audience is given the force beside its own partnership, for financial years and their
     quarters only (any month range would let small numbers be worked out by subtraction; see
     ``app.auth.guard``): on the Partnership page, to which this page points them."""
-    names = dict(zip(data.csps()["csp_code"], data.csps()["csp_name"]))
+    csps = data.csps()
+    names = dict(zip(csps["csp_code"], csps["csp_name"]))
     return dbc.Alert([
         html.P("As a partnership member you see the force's figures beside your partnership's, for financial "
                "years and their quarters, on the Partnership page:", className="mb-1"),
@@ -68,10 +69,11 @@ def layout(**query):
     if not data.database_ready():
         return html.Div([heading, components.no_database()])
     try:
-        if _force_scope().suppressed:  # no period controls to offer them here
-            return html.Div([heading, _for_partnership(_force_scope())])
+        scope = _force_scope()
     except Forbidden as exc:
         return html.Div([heading, components.refusal(str(exc))])
+    if scope.suppressed:  # no period controls to offer them here
+        return html.Div([heading, _for_partnership(scope)])
     state = FilterState.from_query(query)
     parts = [heading, components.filter_bar(PAGE, state, FIELDS)]
     if state.metric:

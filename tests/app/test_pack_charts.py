@@ -1,5 +1,4 @@
-"""What a reader of the printable report and of a download sees: the report's charts
-(``app.pack_charts``) and the names of downloaded files."""
+"""The printable report's charts (``app.pack_charts``): what a reader of the SVG sees."""
 from __future__ import annotations
 
 import re
@@ -38,15 +37,3 @@ def test_wrapping_marks_only_what_does_not_fit():
     lines = pack_charts._wrapped("one two three four five six seven eight nine ten eleven", 40)
     assert len(lines) == 3 and lines[-1].endswith("…")
 
-
-def test_download_names_are_words_not_codes():
-    import pandas as pd
-
-    from app import components
-    from metrics.formatting import file_name_words
-
-    grid = components.data_table("daily-no_arrest", pd.DataFrame({"Crime": [1]}), "A list", "daily-no_arrest")
-    names = [c.csvExportParams["fileName"] for c in grid.children if hasattr(c, "csvExportParams")]
-    assert names == ["daily-no-arrest.csv"]
-    assert file_name_words("Scrutiny pack Dunwick Isle 2025-26") == "scrutiny-pack-dunwick-isle-2025-26"
-    assert file_name_words("arrest_rate_where_power-monthly") == "arrest-rate-where-power-monthly"

@@ -1,5 +1,5 @@
-"""The grids' columns (``app.components.data_table``): wide enough for their longest word, and a column of
-names given more of the width than a column of short figures."""
+"""The grids (``app.components.data_table``): columns wide enough for their longest word, a column of names
+given more of the width than a column of short figures, and downloads named in words."""
 from __future__ import annotations
 
 import pandas as pd
@@ -30,3 +30,13 @@ def test_numbers_keep_their_right_alignment_and_no_share():
     columns = _columns(pd.DataFrame({"Crimes": [1, 22, 333]}))
     assert columns["Crimes"]["type"] == "rightAligned" and "flex" not in columns["Crimes"]
     assert columns["Crimes"]["minWidth"] == 8 * len("Crimes") + 36
+
+
+def test_download_names_are_words_not_codes():
+    from metrics.formatting import file_name_words
+
+    grid = components.data_table("daily-no_arrest", pd.DataFrame({"Crime": [1]}), "A list", "daily-no_arrest")
+    names = [c.csvExportParams["fileName"] for c in grid.children if hasattr(c, "csvExportParams")]
+    assert names == ["daily-no-arrest.csv"]
+    assert file_name_words("Scrutiny pack Dunwick Isle 2025-26") == "scrutiny-pack-dunwick-isle-2025-26"
+    assert file_name_words("arrest_rate_where_power-monthly") == "arrest-rate-where-power-monthly"
